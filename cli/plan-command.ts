@@ -1,0 +1,134 @@
+/**
+ * `npm run plan`: what Flux will change in each cluster if the current code and config are pushed.
+ * Synthesizes in memory (the gate included) and compares with the committed flux/ per object.
+ * Exit codes, like `terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error.
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createColors } from 'picocolors';
+import { ConfigError, formatConfigIssue } from '../config/load';
+import { formatFinding } from '../policy';
+import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
+import { ObjectChange, Plan, planChanges, readGeneratedFiles } from '../lib/plan';
+import { synthesize } from '../lib/synth';
+import { Output } from './check-command';
+
+const USAGE = `usage: npm run plan -- [--markdown] [--config-dir DIR] [--flux-dir DIR]
+
+  --markdown         print the plan as Markdown, for a pull-request comment
+  --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
+  --flux-dir DIR     the committed Flux tree to compare with (default: ${FLUX_DIR}/)
+
+Exit codes: 0 nothing changes, 2 something changes, 1 error.
+`;
+
+type Colors = ReturnType<typeof createColors>;
+
+const SYMBOL: Readonly<Record<ObjectChange['change'], string>> = { added: '+', removed: '-', changed: '~' };
+const MAX_VALUE = 100;
+
+function value(raw: unknown): string {
+  const text = JSON.stringify(raw) ?? 'undefined';
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
+}
+
+function objectLabel(change: ObjectChange): string {
+  return `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
+}
+
+function fieldLines(change: ObjectChange): string[] {
+  return change.fields.map((field) => {
+    if (field.kind === 'added') return `+ ${field.path}: ${value(field.after)}`;
+    if (field.kind === 'removed') return `- ${field.path}: ${value(field.before)}`;
+    return `~ ${field.path}: ${value(field.before)} → ${value(field.after)}`;
+  });
+}
+
+function groups(plan: Plan): Map<string, Map<string, ObjectChange[]>> {
+  const byCluster = new Map<string, Map<string, ObjectChange[]>>();
+  for (const change of plan.changes) {
+    const byLayer = byCluster.get(change.cluster) ?? new Map<string, ObjectChange[]>();
+    byLayer.set(change.layer, [...(byLayer.get(change.layer) ?? []), change]);
+    byCluster.set(change.cluster, byLayer);
+  }
+  return byCluster;
+}
+
+function counts(plan: Plan): string {
+  const count = (kind: ObjectChange['change']) => plan.changes.filter((change) => change.change === kind).length;
+  return `${count('added')} to add, ${count('changed')} to change, ${count('removed')} to remove`;
+}
+
+export function renderText(plan: Plan, colors: Colors): string {
+  if (plan.changes.length === 0) return 'No changes: the committed flux/ already matches the code and config.\n';
+  const paint = { added: colors.green, removed: colors.red, changed: colors.yellow };
+  const lines: string[] = [];
+  for (const [cluster, layers] of groups(plan)) {
+    lines.push(colors.bold(`cluster ${cluster}`));
+    for (const [layer, changes] of layers) {
+      lines.push(`  layer ${layer}`);
+      for (const change of changes) {
+        lines.push(paint[change.change](`    ${SYMBOL[change.change]} ${objectLabel(change)}`) + colors.dim(`  (${change.file})`));
+        for (const line of fieldLines(change)) lines.push(`        ${line}`);
+        for (const warning of change.warnings) lines.push(colors.red(`        ! ${warning}`));
+      }
+    }
+  }
+  lines.push('', `Plan: ${counts(plan)}.`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderMarkdown(plan: Plan): string {
+  if (plan.changes.length === 0) return '### Flux plan\n\nNo changes: the committed `flux/` already matches the code and config.\n';
+  const lines = ['### Flux plan', '', `**${counts(plan)}**`];
+  for (const [cluster, layers] of groups(plan)) {
+    lines.push('', `#### Cluster \`${cluster}\``);
+    for (const [layer, changes] of layers) {
+      lines.push('', `**Layer \`${layer}\`**`, '');
+      for (const change of changes) {
+        lines.push(`- \`${SYMBOL[change.change]}\` ${change.change} **${objectLabel(change)}** (\`${change.file}\`)`);
+        for (const warning of change.warnings) lines.push(`  - :warning: ${warning}`);
+        const fields = fieldLines(change);
+        if (fields.length > 0) lines.push('', '  ```diff', ...fields.map((line) => `  ${line}`), '  ```');
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function runPlan(argv: readonly string[], stdout: Output & { isTTY?: boolean }, stderr: Output): number {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        'markdown': { type: 'boolean' },
+        'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
+        'flux-dir': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
+        'help': { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 1;
+  }
+  if (args.help) {
+    stdout.write(USAGE);
+    return 0;
+  }
+  let result;
+  try {
+    result = synthesize({ configDir: args['config-dir']! });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    stderr.write(`plan: the cluster config is invalid:\n${error.issues.map(formatConfigIssue).join('\n')}\n`);
+    return 1;
+  }
+  if (result.findings.length > 0) {
+    stderr.write(`plan: synth would refuse this tree:\n${result.findings.map(({ cluster, finding }) => formatFinding(finding, cluster)).join('\n')}\n`);
+    return 1;
+  }
+  const plan = planChanges(readGeneratedFiles(args['flux-dir']!), result.tree.files);
+  stdout.write(args.markdown ? renderMarkdown(plan) : renderText(plan, createColors(stdout.isTTY === true && !process.env.NO_COLOR)));
+  return plan.changes.length === 0 ? 0 : 2;
+}

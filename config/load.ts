@@ -1,0 +1,125 @@
+/**
+ * Reads config/<cluster>.yaml files and validates them against the schema. Every problem in every file
+ * is collected before anything fails, and each one names the file, the line, the field path and
+ * what is expected, so one run shows the whole list.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as v from 'valibot';
+import * as YAML from 'yaml';
+import { formatFieldPath, PathSegment } from '../lib/field-path';
+import { ClusterConfig, ClusterConfigSchema } from './schema';
+
+export interface ConfigIssue {
+  /** The file, as given to the loader (relative paths stay relative). */
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** Field path inside the file, e.g. `tailscale.exitNode.tailnetIp`; empty for the whole file. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`invalid cluster config:\n${issues.map(formatConfigIssue).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatConfigIssue(issue: ConfigIssue): string {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.column}`;
+  return `${where}: ${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`;
+}
+
+/** A validated config and the file it came from. */
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: ClusterConfig;
+  /** The file's text, for checks that look at the source itself (credential-shaped strings). */
+  readonly text: string;
+}
+
+function locate(document: YAML.Document, lines: YAML.LineCounter, segments: readonly PathSegment[]): { line: number; column: number } | undefined {
+  // Point at the deepest node that exists: for a missing field that is its parent object.
+  for (let depth = segments.length; depth >= 0; depth--) {
+    const node = document.getIn(segments.slice(0, depth), true) as YAML.Node | undefined;
+    if (node && YAML.isNode(node) && node.range) {
+      const { line, col } = lines.linePos(node.range[0]);
+      return { line, column: col };
+    }
+  }
+  return undefined;
+}
+
+function issueSegments(issue: v.BaseIssue<unknown>): PathSegment[] {
+  return (issue.path ?? []).map((item) => item.key as PathSegment);
+}
+
+function describe(issue: v.BaseIssue<unknown>): string {
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    return 'unknown field: remove it or check its spelling (the schema is config/cluster.schema.json)';
+  }
+  if (issue.received === 'undefined' && issue.kind === 'schema') return 'required field is missing';
+  if (issue.message.startsWith('Invalid type')) return `expected ${issue.expected}, got ${issue.received}`;
+  return issue.message;
+}
+
+/** Parses and validates one config text; `file` is only used in messages. */
+export function parseClusterConfig(file: string, text: string): { config?: ClusterConfig; issues: ConfigIssue[] } {
+  const lines = new YAML.LineCounter();
+  const document = YAML.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return {
+      issues: document.errors.map((error) => {
+        const { line, col } = lines.linePos(error.pos[0]);
+        return { file, line, column: col, path: '', message: `YAML syntax: ${error.message.split('\n')[0]}` };
+      }),
+    };
+  }
+  // abortPipeEarly: one message per field, the first rule it breaks.
+  const result = v.safeParse(ClusterConfigSchema, document.toJS(), { abortPipeEarly: true });
+  if (!result.success) {
+    return {
+      issues: result.issues.map((issue) => {
+        const segments = issueSegments(issue);
+        return { file, ...locate(document, lines, segments), path: formatFieldPath(segments), message: describe(issue) };
+      }),
+    };
+  }
+  const expectedName = path.basename(file, path.extname(file));
+  if (result.output.cluster.name !== expectedName) {
+    const segments = ['cluster', 'name'];
+    return {
+      issues: [{
+        file, ...locate(document, lines, segments), path: formatFieldPath(segments),
+        message: `cluster name ${JSON.stringify(result.output.cluster.name)} must equal the file name ${JSON.stringify(expectedName)}: rename one of them`,
+      }],
+    };
+  }
+  return { config: result.output, issues: [] };
+}
+
+/** Every `*.yaml` cluster config in `dir`, sorted by name. */
+export function clusterConfigFiles(dir: string): string[] {
+  return fs.readdirSync(dir).filter((entry) => entry.endsWith('.yaml')).sort().map((entry) => path.join(dir, entry));
+}
+
+/**
+ * Loads and validates every cluster config in `dir`.
+ * @throws ConfigError listing every problem in every file
+ */
+export function loadClusterConfigs(dir: string): LoadedConfig[] {
+  const files = clusterConfigFiles(dir);
+  if (files.length === 0) throw new ConfigError([{ file: dir, path: '', message: 'no cluster config (*.yaml) found: add config/<cluster>.yaml' }]);
+  const loaded: LoadedConfig[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    const result = parseClusterConfig(file, text);
+    issues.push(...result.issues);
+    if (result.config) loaded.push({ file, config: result.config, text });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return loaded;
+}

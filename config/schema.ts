@@ -1,0 +1,240 @@
+/**
+ * The schema of a cluster's config file (config/<cluster>.yaml). It is the only place the config's
+ * shape and rules are written down: the TypeScript types are inferred from it, `npm run
+ * config-schema` emits config/cluster.schema.json from it for editor completion, and
+ * `loadClusterConfig` validates every file against it before anything is synthesized.
+ */
+import * as v from 'valibot';
+import { POD_SECURITY_LEVELS, PLATFORM_NAMESPACES, SYSTEM_NAMESPACES, TAILNET_IPV4_RANGE, TAILSCALE_NAMESPACE } from '../lib/constants';
+import { GO_DURATION } from '../lib/durations';
+import { escPathProblem } from '../lib/esc';
+import { dnsLabelProblem, dnsSubdomainProblem, secretKeyProblem } from '../lib/kubernetes-names';
+import { TAILSCALE_TAG } from '../lib/tailscale';
+import { cidrContains, cidrsOverlap, isCanonicalCidr, isIpv4Address } from '../lib/network';
+
+
+const received = (issue: { input: unknown }) => JSON.stringify(issue.input);
+
+const dnsLabel = (what: string) => v.pipe(
+  v.string(),
+  v.check((value) => dnsLabelProblem(value) === undefined, (issue) => `expected ${what}: ${received(issue)} ${dnsLabelProblem(String(issue.input))}`),
+);
+const secretKey = v.pipe(
+  v.string(),
+  v.check((key) => secretKeyProblem(key) === undefined, (issue) => `expected a Secret data key: ${received(issue)} ${secretKeyProblem(String(issue.input))}`),
+);
+const duration = (example: string) => v.pipe(
+  v.string(),
+  v.regex(GO_DURATION, (issue) => `expected a Go duration such as ${example}, got ${received(issue)}`),
+);
+const cidr = v.pipe(
+  v.string(),
+  v.check(isCanonicalCidr, (issue) => `expected a CIDR with its host bits zero, such as 10.42.0.0/16, got ${received(issue)}`),
+);
+
+const ClusterSchema = v.strictObject({
+  name: v.pipe(dnsLabel('the cluster name'), v.description('Cluster name; must equal the file name (config/<name>.yaml).')),
+  description: v.pipe(v.string(), v.minLength(1), v.description('What this cluster is, for people reading the tree.')),
+  kubernetesVersion: v.pipe(
+    v.string(),
+    v.regex(/^1\.(2[5-9]|[3-9][0-9])$/, (issue) => `expected the cluster's Kubernetes minor version such as "1.33" (1.25 or newer), got ${received(issue)}`),
+    v.description('Minor version of the API server. Namespaces pin their Pod Security version to it, and the synth gate evaluates that version.'),
+  ),
+  podCidr: v.pipe(cidr, v.description('Pod network (K3s --cluster-cidr, default 10.42.0.0/16).')),
+  serviceCidr: v.pipe(cidr, v.description('Service network (K3s --service-cidr, default 10.43.0.0/16).')),
+});
+
+const FluxSchema = v.strictObject({
+  interval: v.optional(duration('10m'), '10m'),
+  retryInterval: v.optional(duration('1m'), '1m'),
+  timeout: v.optional(duration('5m'), '5m'),
+});
+
+const EscSchema = v.strictObject({
+  organization: v.pipe(v.string(), v.minLength(1, 'expected the Pulumi organization, e.g. goldfish-inc')),
+  project: v.pipe(v.string(), v.minLength(1, 'expected the ESC project, e.g. oceanid-cluster')),
+  environment: v.pipe(v.string(), v.minLength(1, 'expected the ESC environment, e.g. prod')),
+});
+
+const TailscaleTags = v.array(v.pipe(v.string(), v.regex(TAILSCALE_TAG, (issue) => `expected a tag such as "tag:k8s", got ${received(issue)}`)));
+
+const ExitNodeSchema = v.strictObject({
+  nodeName: v.pipe(
+    v.string(),
+    v.check((name) => dnsSubdomainProblem(name) === undefined,
+      (issue) => `expected a Kubernetes node name (as in \`kubectl get nodes\`): ${received(issue)} ${dnsSubdomainProblem(String(issue.input))}`),
+    v.description('Kubernetes node that runs the exit node / subnet router. Only this node is named anywhere in config.'),
+  ),
+  tailnetIp: v.pipe(
+    v.string(),
+    v.check((ip) => isIpv4Address(ip) && cidrContains(TAILNET_IPV4_RANGE, ip),
+      (issue) => `expected the exit node's Tailscale IPv4 address, inside ${TAILNET_IPV4_RANGE}, got ${received(issue)}`),
+    v.description('Tailscale IP of the exit node. Clients pass it to --exit-node: a hostname does not resolve on first boot.'),
+  ),
+  advertiseRoutes: v.pipe(v.array(cidr), v.description('Subnets the exit node advertises (TS_ROUTES), typically the pod and service CIDRs.')),
+  advertiseTags: v.optional(TailscaleTags, []),
+});
+
+const ClientsSchema = v.strictObject({
+  useExitNode: v.pipe(v.boolean(), v.description('Route the node\'s internet traffic through the exit node (--exit-node).')),
+  exitNodeAllowLanAccess: v.optional(v.boolean(), false),
+  acceptRoutes: v.optional(v.boolean(), false),
+  advertiseTags: v.optional(TailscaleTags, []),
+});
+
+const TailscaleSchema = v.strictObject({
+  hostnameSuffix: v.pipe(
+    v.string(),
+    v.regex(/^-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, (issue) => `expected a suffix such as "-oceanid" (a dash, then a DNS label), got ${received(issue)}`),
+    v.description('Appended to each node name to form its tailnet hostname.'),
+  ),
+  stateDir: v.pipe(
+    v.string(),
+    v.regex(/^\/[^\s]*[^/\s]$/, (issue) => `expected an absolute host directory without a trailing slash, got ${received(issue)}`),
+    v.description('Host directory holding each node\'s Tailscale identity (hostPath). /var/lib/tailscale reuses a previous host install\'s identity.'),
+  ),
+  authKeySecret: v.strictObject({
+    name: dnsLabel('the Secret name'),
+    key: secretKey,
+  }),
+  exitNode: v.optional(ExitNodeSchema),
+  clients: ClientsSchema,
+});
+
+const NamespaceSchema = v.strictObject({
+  name: dnsLabel('the namespace name'),
+  podSecurity: v.optional(v.picklist(POD_SECURITY_LEVELS, (issue) => `expected one of ${POD_SECURITY_LEVELS.join(', ')}, got ${received(issue)}`), 'restricted'),
+  privilegedReason: v.optional(v.pipe(v.string(), v.minLength(10, 'a privileged reason must say why in a sentence'))),
+});
+
+const SecretSchema = v.strictObject({
+  name: v.pipe(dnsLabel('the target Secret name'), v.description('Name of the Kubernetes Secret ESO creates.')),
+  namespace: dnsLabel('the namespace'),
+  refreshInterval: v.optional(duration('1h'), '1h'),
+  data: v.pipe(
+    v.record(
+      secretKey,
+      v.pipe(
+        v.string(),
+        v.check((path) => escPathProblem(path) === undefined, (issue) => `ESC path ${received(issue)} ${escPathProblem(String(issue.input))}`),
+      ),
+    ),
+    v.check((data) => Object.keys(data).length > 0, 'expected at least one key: map each Secret key to an ESC property path'),
+    v.description('Secret key → ESC property path (Pulumi path syntax, relative to the environment\'s values).'),
+  ),
+});
+
+type PathItem = v.IssuePathItem;
+
+/** Builds valibot path items for `keys` inside `input`, so cross-field issues point at a field. */
+function pathTo(input: unknown, keys: ReadonlyArray<string | number>): [PathItem, ...PathItem[]] {
+  const items: PathItem[] = [];
+  let current: unknown = input;
+  for (const key of keys) {
+    const container = current as Record<string | number, unknown>;
+    const value = container?.[key];
+    items.push(typeof key === 'number'
+      ? { type: 'array', origin: 'value', input: container as unknown as unknown[], key, value }
+      : { type: 'object', origin: 'value', input: container as Record<string, unknown>, key, value });
+    current = value;
+  }
+  return items as [PathItem, ...PathItem[]];
+}
+
+type ClusterConfigShape = v.InferOutput<typeof ClusterConfigShapeSchema>;
+
+const ClusterConfigShapeSchema = v.strictObject({
+  cluster: ClusterSchema,
+  flux: v.optional(FluxSchema, {}),
+  esc: EscSchema,
+  tailscale: TailscaleSchema,
+  namespaces: v.optional(v.array(NamespaceSchema), []),
+  secrets: v.array(SecretSchema),
+});
+
+/** Rules that relate one field to another; each issue points at the field to change. */
+function checkRelations(config: ClusterConfigShape, report: (keys: Array<string | number>, message: string) => void): void {
+  const { cluster, tailscale, namespaces, secrets } = config;
+  const clusterCidrs = [['podCidr', cluster.podCidr], ['serviceCidr', cluster.serviceCidr]] as const;
+
+  if (cidrsOverlap(cluster.podCidr, cluster.serviceCidr)) {
+    report(['cluster', 'serviceCidr'], `${cluster.serviceCidr} overlaps the pod CIDR ${cluster.podCidr}: K3s needs them disjoint`);
+  }
+
+  const { exitNode, clients } = tailscale;
+  if (clients.useExitNode && !exitNode) {
+    report(['tailscale', 'clients', 'useExitNode'], 'clients cannot use an exit node when tailscale.exitNode is not configured: set useExitNode: false or declare the exit node');
+  }
+  if (clients.exitNodeAllowLanAccess && !clients.useExitNode) {
+    report(['tailscale', 'clients', 'exitNodeAllowLanAccess'], 'LAN access only applies with an exit node (tailscale up rejects --exit-node-allow-lan-access alone): set useExitNode: true or drop it');
+  }
+  if (exitNode) {
+    const seen = new Set<string>();
+    exitNode.advertiseRoutes.forEach((route, index) => {
+      if (seen.has(route)) report(['tailscale', 'exitNode', 'advertiseRoutes', index], `route ${route} is listed twice`);
+      seen.add(route);
+    });
+    if (clients.acceptRoutes) {
+      for (const route of exitNode.advertiseRoutes) {
+        for (const [field, own] of clusterCidrs) {
+          if (cidrsOverlap(route, own)) {
+            report(['tailscale', 'clients', 'acceptRoutes'],
+              `clients would accept the exit node's route ${route}, which overlaps this cluster's ${field} ${own}: Tailscale installs accepted routes `
+              + 'in its own routing table ahead of the main one, so pod and service traffic from every client node would leave through the tailnet '
+              + 'instead of flannel. Set acceptRoutes: false (cluster nodes already reach pods directly) or stop advertising the overlapping route');
+          }
+        }
+      }
+    }
+  }
+
+  const declared = new Set<string>(PLATFORM_NAMESPACES);
+  namespaces.forEach((namespace, index) => {
+    if ((PLATFORM_NAMESPACES as readonly string[]).includes(namespace.name) || (SYSTEM_NAMESPACES as readonly string[]).includes(namespace.name)) {
+      report(['namespaces', index, 'name'], `namespace ${namespace.name} is managed by the platform or by Kubernetes itself: choose another name`);
+    } else if (declared.has(namespace.name)) {
+      report(['namespaces', index, 'name'], `namespace ${namespace.name} is declared twice`);
+    }
+    declared.add(namespace.name);
+    if (namespace.podSecurity === 'privileged' && !namespace.privilegedReason) {
+      report(['namespaces', index, 'privilegedReason'], 'a privileged namespace must state why (privilegedReason), which is kept as an annotation for reviewers');
+    }
+    if (namespace.podSecurity !== 'privileged' && namespace.privilegedReason) {
+      report(['namespaces', index, 'privilegedReason'], `privilegedReason only applies to podSecurity: privileged (this namespace is ${namespace.podSecurity})`);
+    }
+  });
+
+  const targets = new Map<string, number>();
+  secrets.forEach((secret, index) => {
+    const target = `${secret.namespace}/${secret.name}`;
+    if (targets.has(target)) {
+      report(['secrets', index, 'name'], `secret ${target} is already declared at secrets[${targets.get(target)}]: two ExternalSecrets would fight over one Secret`);
+    } else {
+      targets.set(target, index);
+    }
+    if (!declared.has(secret.namespace)) {
+      report(['secrets', index, 'namespace'], `namespace ${secret.namespace} is not declared: add it to namespaces (or use one of ${[...declared].join(', ')})`);
+    }
+  });
+
+  const authKey = secrets.find((secret) => secret.namespace === TAILSCALE_NAMESPACE && secret.name === tailscale.authKeySecret.name);
+  if (!authKey) {
+    report(['tailscale', 'authKeySecret', 'name'], `no secret named ${tailscale.authKeySecret.name} in namespace ${TAILSCALE_NAMESPACE} is declared under secrets: the DaemonSets would wait for it forever`);
+  } else if (!(tailscale.authKeySecret.key in authKey.data)) {
+    report(['tailscale', 'authKeySecret', 'key'], `secret ${TAILSCALE_NAMESPACE}/${authKey.name} has no key ${tailscale.authKeySecret.key} (it has ${Object.keys(authKey.data).join(', ')})`);
+  }
+}
+
+export const ClusterConfigSchema = v.pipe(
+  ClusterConfigShapeSchema,
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    checkRelations(dataset.value, (keys, message) => addIssue({ message, path: pathTo(dataset.value, keys) }));
+  }),
+);
+
+/** A validated cluster config, with defaults filled in. */
+export type ClusterConfig = v.InferOutput<typeof ClusterConfigSchema>;
+export type ExitNodeConfig = NonNullable<ClusterConfig['tailscale']['exitNode']>;
+export type SecretConfig = ClusterConfig['secrets'][number];
+export type NamespaceConfig = ClusterConfig['namespaces'][number];

@@ -1,0 +1,4 @@
+export * from './external-secrets';
+export * from './flux';
+export * from './namespace';
+export * from './tailscale';

@@ -1,0 +1,149 @@
+/**
+ * Builds one cluster's Flux tree from its config: a cdk8s App with one Chart per Flux layer, and the
+ * cluster's entry folder holding the Kustomizations that apply the layers in order.
+ *
+ *   controllers  Namespaces and External Secrets Operator        wait: CRDs and webhook must serve
+ *        ↓
+ *   configs      Pulumi ESC store and ExternalSecrets             wait: Secrets must be synced
+ *        ↓                 ↓
+ *   network      Tailscale DaemonSets      apps   workloads
+ */
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ClusterConfig } from '../config/schema';
+import {
+  ExternalSecretsOperator, FluxLayer, NodeSelection, PodSecurityNamespace, PulumiEscStore, SyncedSecret, TailscaleDaemonSet,
+} from '../constructs';
+import {
+  EXTERNAL_SECRETS_NAMESPACE, MANAGED_BY, PART_OF, RECOMMENDED_LABELS, TAILSCALE_NAMESPACE,
+} from './constants';
+import { FLUX_DIR } from './paths';
+
+/** The Flux layers, in the order they are applied. */
+export enum Layer {
+  CONTROLLERS = 'controllers',
+  CONFIGS = 'configs',
+  NETWORK = 'network',
+  APPS = 'apps',
+}
+
+/** The folder that holds a cluster's Kustomizations, which `flux bootstrap --path` points at. */
+export const CLUSTER_ENTRY = 'cluster';
+
+/** Folder of a layer (or of the cluster entry) inside flux/. */
+export function layerFolder(cluster: string, layer: Layer | typeof CLUSTER_ENTRY): string {
+  switch (layer) {
+    case CLUSTER_ENTRY: return `clusters/${cluster}`;
+    case Layer.APPS: return `apps/${cluster}`;
+    default: return `infrastructure/${cluster}/${layer}`;
+  }
+}
+
+const TAILSCALE_PRIVILEGED_REASON = 'Tailscale joins every node to the tailnet in kernel mode: hostNetwork, a privileged container '
+  + 'for /dev/net/tun, routes and IP forwarding, and a hostPath directory for the node identity.';
+
+/** A chart whose objects land in one folder of flux/. */
+export class LayerChart extends Chart {
+  constructor(scope: Construct, readonly layer: Layer | typeof CLUSTER_ENTRY, readonly folder: string) {
+    super(scope, layer, {
+      disableResourceNameHashes: true,
+      labels: { [RECOMMENDED_LABELS.partOf]: PART_OF, [RECOMMENDED_LABELS.managedBy]: MANAGED_BY },
+    });
+  }
+}
+
+export interface SynthesizedCluster {
+  readonly cluster: string;
+  readonly charts: readonly LayerChart[];
+}
+
+function addControllers(chart: LayerChart, config: ClusterConfig, policyVersion: string): void {
+  new PodSecurityNamespace(chart, 'namespace-external-secrets', { name: EXTERNAL_SECRETS_NAMESPACE, policyVersion });
+  new PodSecurityNamespace(chart, 'namespace-tailscale', {
+    name: TAILSCALE_NAMESPACE, level: 'privileged', privilegedReason: TAILSCALE_PRIVILEGED_REASON, policyVersion,
+  });
+  for (const namespace of config.namespaces) {
+    new PodSecurityNamespace(chart, `namespace-${namespace.name}`, {
+      name: namespace.name, level: namespace.podSecurity, privilegedReason: namespace.privilegedReason, policyVersion,
+    });
+  }
+  new ExternalSecretsOperator(chart, 'external-secrets', { namespace: EXTERNAL_SECRETS_NAMESPACE });
+}
+
+function addConfigs(chart: LayerChart, config: ClusterConfig): void {
+  const store = new PulumiEscStore(chart, 'pulumi-esc', {
+    organization: config.esc.organization,
+    project: config.esc.project,
+    environment: config.esc.environment,
+    namespaces: config.secrets.map((secret) => secret.namespace),
+  });
+  for (const secret of config.secrets) {
+    new SyncedSecret(chart, `secret-${secret.namespace}-${secret.name}`, {
+      name: secret.name, namespace: secret.namespace, store, data: secret.data, refreshInterval: secret.refreshInterval,
+    });
+  }
+}
+
+function addNetwork(chart: LayerChart, config: ClusterConfig): void {
+  const { tailscale } = config;
+  const common = {
+    namespace: TAILSCALE_NAMESPACE,
+    authKeySecret: tailscale.authKeySecret,
+    hostnameSuffix: tailscale.hostnameSuffix,
+    stateDir: tailscale.stateDir,
+  };
+  const exitNode = tailscale.exitNode;
+  if (exitNode) {
+    new TailscaleDaemonSet(chart, 'tailscale-exit-node', {
+      ...common,
+      name: 'tailscale-exit-node',
+      component: 'exit-node',
+      nodes: NodeSelection.only(exitNode.nodeName),
+      advertiseExitNode: true,
+      advertiseRoutes: exitNode.advertiseRoutes,
+      advertiseTags: exitNode.advertiseTags,
+    });
+  }
+  new TailscaleDaemonSet(chart, 'tailscale-client', {
+    ...common,
+    name: 'tailscale-client',
+    component: 'client',
+    nodes: exitNode ? NodeSelection.allExcept([exitNode.nodeName]) : NodeSelection.all(),
+    exitNodeIp: tailscale.clients.useExitNode ? exitNode?.tailnetIp : undefined,
+    exitNodeAllowLanAccess: tailscale.clients.exitNodeAllowLanAccess,
+    acceptRoutes: tailscale.clients.acceptRoutes,
+    advertiseTags: tailscale.clients.advertiseTags,
+  });
+}
+
+function addEntry(chart: LayerChart, config: ClusterConfig, folders: Readonly<Record<Layer, string>>): void {
+  const timing = { interval: config.flux.interval, retryInterval: config.flux.retryInterval, timeout: config.flux.timeout };
+  const path = (layer: Layer) => `./${FLUX_DIR}/${folders[layer]}`;
+  const controllers = new FluxLayer(chart, Layer.CONTROLLERS, { ...timing, name: Layer.CONTROLLERS, path: path(Layer.CONTROLLERS) });
+  const configs = new FluxLayer(chart, Layer.CONFIGS, { ...timing, name: Layer.CONFIGS, path: path(Layer.CONFIGS), dependsOn: [controllers] });
+  new FluxLayer(chart, Layer.NETWORK, { ...timing, name: Layer.NETWORK, path: path(Layer.NETWORK), dependsOn: [configs] });
+  new FluxLayer(chart, Layer.APPS, { ...timing, name: Layer.APPS, path: path(Layer.APPS), dependsOn: [configs] });
+}
+
+/** Builds the constructs of one cluster. Throws if a construct or a cdk8s validation refuses its input. */
+export function synthesizeCluster(config: ClusterConfig): SynthesizedCluster {
+  const cluster = config.cluster.name;
+  const policyVersion = `v${config.cluster.kubernetesVersion}`;
+  const app = new App();
+  const folders = Object.fromEntries(Object.values(Layer).map((layer) => [layer, layerFolder(cluster, layer)])) as Record<Layer, string>;
+  const chart = (layer: Layer) => new LayerChart(app, layer, folders[layer]);
+
+  const controllers = chart(Layer.CONTROLLERS);
+  addControllers(controllers, config, policyVersion);
+  const configs = chart(Layer.CONFIGS);
+  addConfigs(configs, config);
+  const network = chart(Layer.NETWORK);
+  addNetwork(network, config);
+  const apps = chart(Layer.APPS);
+  const entry = new LayerChart(app, CLUSTER_ENTRY, layerFolder(cluster, CLUSTER_ENTRY));
+  addEntry(entry, config, folders);
+
+  const errors = app.node.findAll().flatMap((construct) => construct.node.validate().map((error) => `[${construct.node.path}] ${error}`));
+  if (errors.length > 0) throw new Error(`cluster ${cluster}: construct validation failed:\n  ${errors.join('\n  ')}`);
+  return { cluster, charts: [controllers, configs, network, apps, entry] };
+}

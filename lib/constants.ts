@@ -1,0 +1,78 @@
+/**
+ * One place for every fact the code and the policy gate share: label keys, versions, names, ranges.
+ * Upstream facts come first (they are Kubernetes', Flux's or Tailscale's, not ours to choose), then
+ * the choices this repo makes.
+ */
+
+// --- Kubernetes ------------------------------------------------------------------------------
+
+/** Pod Security admission reads these Namespace labels (`<prefix><mode>` and `<prefix><mode>-version`). */
+export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
+export const POD_SECURITY_MODES = ['enforce', 'audit', 'warn'] as const;
+export type PodSecurityMode = (typeof POD_SECURITY_MODES)[number];
+export const POD_SECURITY_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
+export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
+
+export function podSecurityLabel(mode: PodSecurityMode): string {
+  return `${POD_SECURITY_LABEL_PREFIX}${mode}`;
+}
+export function podSecurityVersionLabel(mode: PodSecurityMode): string {
+  return `${POD_SECURITY_LABEL_PREFIX}${mode}-version`;
+}
+
+/** The node label every kubelet sets to its node name. */
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+/** Taints control-plane nodes may carry (kubeadm-style; K3s servers carry none unless configured). */
+export const CONTROL_PLANE_TAINT_KEYS = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'] as const;
+/** K3s servers started with `--node-taint CriticalAddonsOnly=true:NoExecute` reserve themselves for add-ons. */
+export const CRITICAL_ADDONS_ONLY_TAINT_KEY = 'CriticalAddonsOnly';
+
+export const RECOMMENDED_LABELS = {
+  name: 'app.kubernetes.io/name',
+  component: 'app.kubernetes.io/component',
+  partOf: 'app.kubernetes.io/part-of',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+// --- Flux ------------------------------------------------------------------------------------
+
+/** Annotation (or label) that stops kustomize-controller from ever deleting the object. */
+export const FLUX_PRUNE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/prune';
+export const FLUX_PRUNE_DISABLED = 'disabled';
+/** Namespace and name of the GitRepository `flux bootstrap` creates. */
+export const FLUX_SYSTEM_NAMESPACE = 'flux-system';
+export const FLUX_BOOTSTRAP_SOURCE = 'flux-system';
+
+// --- Tailscale -------------------------------------------------------------------------------
+
+/** Tailscale assigns node addresses from the CGNAT range. */
+export const TAILNET_IPV4_RANGE = '100.64.0.0/10';
+
+// --- This repo's choices ---------------------------------------------------------------------
+
+export const PART_OF = 'oceanid';
+export const MANAGED_BY = 'oceanid-cluster';
+
+/**
+ * Pod Security policy version our Namespaces pin and our gate evaluates, unless the cluster's own
+ * Kubernetes minor is older (the API server then evaluates its newest, see config `kubernetesVersion`).
+ */
+export const NEWEST_POD_SECURITY_VERSION = 'v1.37';
+
+/** Annotation that records why a Namespace is allowed to run privileged pods. */
+export const PRIVILEGED_REASON_ANNOTATION = 'oceanid.goldfish.inc/privileged-reason';
+
+export const TAILSCALE_NAMESPACE = 'tailscale';
+export const TAILSCALE_IMAGE = 'tailscale/tailscale:v1.102.3';
+
+export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets-system';
+export const EXTERNAL_SECRETS_CHART = { name: 'external-secrets', version: '2.9.0', repository: 'https://charts.external-secrets.io' } as const;
+
+/** The one secret that is not synced from ESC: the Pulumi access token ESO uses to read ESC. */
+export const PULUMI_TOKEN_SECRET = { name: 'pulumi-api-token', key: 'accessToken', namespace: EXTERNAL_SECRETS_NAMESPACE } as const;
+export const PULUMI_ESC_STORE_NAME = 'pulumi-esc';
+
+/** Namespaces the platform creates itself; config may place secrets in them but not redeclare them. */
+export const PLATFORM_NAMESPACES = [EXTERNAL_SECRETS_NAMESPACE, TAILSCALE_NAMESPACE] as const;
+/** Namespaces that exist on every cluster and that this repo never manages. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', FLUX_SYSTEM_NAMESPACE] as const;

@@ -1,0 +1,30 @@
+/**
+ * Where things live in the repo. The code runs from the sources (jest, ts-node) and from bundles in
+ * dist/bin/<fingerprint>/, so the root is found by walking up to our package.json, not from __dirname.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const PACKAGE_NAME = 'oceanid-cluster';
+
+function findRepoRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === PACKAGE_NAME) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`cannot find the ${PACKAGE_NAME} package.json above ${start}`);
+  }
+}
+
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+/** Closed JSON Schemas of every kind the gate validates, written by `npm run import`. */
+export const SCHEMA_BUNDLE_FILE = 'imports/schemas.json';
+
+/** Per-cluster configuration files. */
+export const CONFIG_DIR = 'config';
+
+/** The committed GitOps tree Flux reconciles. */
+export const FLUX_DIR = 'flux';
+
+/** Compiled schema validators, reused between runs (see policy/schema/validator.ts). */
+export const VALIDATOR_CACHE_DIR = 'node_modules/.cache/oceanid-cluster/validators';

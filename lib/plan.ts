@@ -1,0 +1,170 @@
+/**
+ * What Flux will change in each cluster if the freshly synthesized tree is pushed: objects added,
+ * removed and changed (with a field-level diff), grouped by cluster and layer, and warnings for the
+ * removals Flux acts on. Compared per object (group, kind, namespace, name), not per file, so a
+ * renamed file is no change and a moved object is reported where it matters.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import diff from 'microdiff';
+import { FLUX_PRUNE_ANNOTATION, FLUX_PRUNE_DISABLED } from './constants';
+import { formatFieldPath, PathSegment } from './field-path';
+import { parseManifestText } from './manifest-files';
+import { FLUX_DIR } from './paths';
+import { GENERATED_MARKER } from './tree';
+
+export type ChangeKind = 'added' | 'removed' | 'changed';
+
+export interface FieldChange {
+  readonly path: string;
+  readonly kind: 'added' | 'removed' | 'changed';
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export interface ObjectChange {
+  readonly change: ChangeKind;
+  readonly cluster: string;
+  /** `controllers`, `configs`, `network`, `apps`, or `cluster` for the Kustomizations themselves. */
+  readonly layer: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly file: string;
+  readonly fields: readonly FieldChange[];
+  readonly warnings: readonly string[];
+}
+
+export interface Plan {
+  readonly changes: readonly ObjectChange[];
+}
+
+interface PlacedObject {
+  readonly manifest: Record<string, unknown>;
+  readonly cluster: string;
+  readonly layer: string;
+  readonly file: string;
+}
+
+/** Cluster and layer of a file path relative to flux/. */
+export function placeOf(file: string): { cluster: string; layer: string } | undefined {
+  const parts = file.split('/');
+  if (parts[0] === 'clusters' && parts.length === 3) return { cluster: parts[1], layer: 'cluster' };
+  if (parts[0] === 'apps' && parts.length === 3) return { cluster: parts[1], layer: 'apps' };
+  if (parts[0] === 'infrastructure' && parts.length === 4) return { cluster: parts[1], layer: parts[2] };
+  return undefined;
+}
+
+const LAYER_ORDER = ['cluster', 'controllers', 'configs', 'network', 'apps'];
+
+function identity(object: PlacedObject): string {
+  const { apiVersion, kind, metadata } = object.manifest as { apiVersion?: string; kind?: string; metadata?: { namespace?: string; name?: string } };
+  const group = (apiVersion ?? '').includes('/') ? (apiVersion ?? '').split('/')[0] : '';
+  return [object.cluster, group, kind, metadata?.namespace ?? '', metadata?.name ?? ''].join('|');
+}
+
+function placeAll(files: ReadonlyMap<string, string>): Map<string, PlacedObject> {
+  const placed = new Map<string, PlacedObject>();
+  for (const [file, text] of files) {
+    const place = placeOf(file);
+    if (!place) continue;
+    for (const { manifest } of parseManifestText(file, text).objects) {
+      const object = { manifest: manifest as Record<string, unknown>, ...place, file };
+      placed.set(identity(object), object);
+    }
+  }
+  return placed;
+}
+
+/** The generated files of a committed tree (what `synth` owns), keyed by path relative to it. */
+export function readGeneratedFiles(fluxDir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (relative: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(fluxDir, relative), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (entry.name !== 'flux-system') walk(child);
+      } else if (entry.name.endsWith('.yaml')) {
+        const text = fs.readFileSync(path.join(fluxDir, child), 'utf8');
+        if (text.startsWith(GENERATED_MARKER)) files.set(child, text);
+      }
+    }
+  };
+  walk('');
+  return files;
+}
+
+function pruneDisabled(manifest: Record<string, unknown>): boolean {
+  const metadata = (manifest.metadata ?? {}) as { annotations?: Record<string, unknown>; labels?: Record<string, unknown> };
+  return metadata.annotations?.[FLUX_PRUNE_ANNOTATION] === FLUX_PRUNE_DISABLED || metadata.labels?.[FLUX_PRUNE_ANNOTATION] === FLUX_PRUNE_DISABLED;
+}
+
+/** Whether the Kustomization applying `layer` of `cluster` prunes (in the new tree, else the old one). */
+function layerPrunes(cluster: string, layer: string, trees: ReadonlyArray<Map<string, PlacedObject>>): boolean {
+  // Kustomizations in clusters/<cluster> are applied by the flux-system Kustomization, which prunes.
+  if (layer === 'cluster') return true;
+  for (const tree of trees) {
+    for (const object of tree.values()) {
+      const spec = object.manifest.spec as { path?: string; prune?: boolean } | undefined;
+      if (object.layer !== 'cluster' || object.manifest.kind !== 'Kustomization' || typeof spec?.path !== 'string') continue;
+      const target = placeOf(`${spec.path.replace(`./${FLUX_DIR}/`, '')}/kustomization.yaml`);
+      if (target?.cluster === cluster && target.layer === layer) return spec.prune === true;
+    }
+  }
+  return true;
+}
+
+function removalWarnings(object: PlacedObject, trees: ReadonlyArray<Map<string, PlacedObject>>): string[] {
+  const kind = String(object.manifest.kind);
+  const keep = pruneDisabled(object.manifest);
+  if (!layerPrunes(object.cluster, object.layer, trees)) return ['the layer does not prune: Flux leaves the object in the cluster'];
+  if (keep) return [`annotated ${FLUX_PRUNE_ANNOTATION}: ${FLUX_PRUNE_DISABLED}: Flux leaves it in the cluster; delete it by hand if that is the intent`];
+  const warnings = ['Flux will delete it from the cluster (prune)'];
+  if (kind === 'Namespace') warnings.push('deleting a Namespace deletes every object in it');
+  if (kind === 'CustomResourceDefinition') warnings.push('deleting a CRD deletes every custom resource of its kind');
+  if (kind === 'PersistentVolumeClaim') warnings.push('deleting a PersistentVolumeClaim can delete its volume and data');
+  if (kind === 'Kustomization' && object.layer === 'cluster') warnings.push('Flux also deletes every object this layer applied (except those with prune disabled)');
+  return warnings;
+}
+
+/** Compares the committed generated files with a new set of files (both keyed relative to flux/). */
+export function planChanges(committed: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>): Plan {
+  const before = placeAll(committed);
+  const after = placeAll(next);
+  const changes: ObjectChange[] = [];
+  const describe = (object: PlacedObject) => {
+    const metadata = (object.manifest.metadata ?? {}) as { namespace?: string; name?: string };
+    return {
+      cluster: object.cluster, layer: object.layer, file: object.file,
+      kind: String(object.manifest.kind), namespace: metadata.namespace, name: String(metadata.name),
+    };
+  };
+  for (const [key, object] of after) {
+    const old = before.get(key);
+    if (!old) {
+      changes.push({ change: 'added', ...describe(object), fields: [], warnings: [] });
+      continue;
+    }
+    const fields = diff(old.manifest, object.manifest).map((entry): FieldChange => ({
+      path: formatFieldPath(entry.path as PathSegment[]),
+      kind: entry.type === 'CREATE' ? 'added' : entry.type === 'REMOVE' ? 'removed' : 'changed',
+      before: 'oldValue' in entry ? entry.oldValue : undefined,
+      after: 'value' in entry ? entry.value : undefined,
+    }));
+    const moved = old.layer !== object.layer ? [`moves from layer ${old.layer} to ${object.layer}: the old layer prunes it and the new one re-creates it unless prune is disabled`] : [];
+    if (fields.length > 0 || moved.length > 0) changes.push({ change: 'changed', ...describe(object), fields, warnings: moved });
+  }
+  for (const [key, object] of before) {
+    if (!after.has(key)) changes.push({ change: 'removed', ...describe(object), fields: [], warnings: removalWarnings(object, [after, before]) });
+  }
+  const rank = (layer: string) => (LAYER_ORDER.includes(layer) ? LAYER_ORDER.indexOf(layer) : LAYER_ORDER.length);
+  changes.sort((a, b) => a.cluster.localeCompare(b.cluster) || rank(a.layer) - rank(b.layer) || a.layer.localeCompare(b.layer)
+    || a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name));
+  return { changes };
+}

@@ -1,0 +1,78 @@
+/**
+ * One synth run, without touching the disk: load and validate the cluster configs, build each
+ * cluster, render the tree, and run the gate on every cluster's objects. main.ts writes the result;
+ * plan compares it; tests and the benchmark call it directly.
+ */
+import * as path from 'node:path';
+import { ConfigError, LoadedConfig, loadClusterConfigs } from '../config/load';
+import { Finding, runGate, SchemaRegistry } from '../policy';
+import { layerFolder, Layer, CLUSTER_ENTRY, synthesizeCluster } from './cluster';
+import { REPO_ROOT, SCHEMA_BUNDLE_FILE, VALIDATOR_CACHE_DIR } from './paths';
+import { RenderedTree, renderTree } from './tree';
+
+export interface SynthOptions {
+  /** Folder of the cluster configs. */
+  readonly configDir: string;
+  /**
+   * Synthesize only these clusters.
+   * @default - every config in configDir
+   */
+  readonly clusters?: readonly string[];
+  /**
+   * Schema registry for the gate.
+   * @default - the repo's bundle and validator cache
+   */
+  readonly schemas?: SchemaRegistry;
+}
+
+export interface ClusterFinding {
+  readonly cluster: string;
+  readonly finding: Finding;
+}
+
+export interface SynthResult {
+  readonly configs: readonly LoadedConfig[];
+  readonly tree: RenderedTree;
+  readonly findings: readonly ClusterFinding[];
+  /** Folders of flux/ this run owns; undefined when it covers every cluster. */
+  readonly scopes?: readonly string[];
+}
+
+export function defaultSchemaRegistry(): SchemaRegistry {
+  return new SchemaRegistry(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), path.join(REPO_ROOT, VALIDATOR_CACHE_DIR));
+}
+
+/** Folders of flux/ that hold one cluster's files. */
+export function clusterFolders(cluster: string): string[] {
+  return [layerFolder(cluster, CLUSTER_ENTRY), ...Object.values(Layer).map((layer) => layerFolder(cluster, layer))];
+}
+
+/**
+ * @throws ConfigError when a config file is invalid (every problem of every file listed)
+ */
+export function synthesize(options: SynthOptions): SynthResult {
+  let configs = loadClusterConfigs(options.configDir);
+  if (options.clusters && options.clusters.length > 0) {
+    const unknown = options.clusters.filter((name) => !configs.some((loaded) => loaded.config.cluster.name === name));
+    if (unknown.length > 0) {
+      throw new ConfigError(unknown.map((name) => ({ file: path.join(options.configDir, `${name}.yaml`), path: '', message: `no config for cluster ${name}` })));
+    }
+    configs = configs.filter((loaded) => options.clusters!.includes(loaded.config.cluster.name));
+  }
+  const clusters = configs.map((loaded) => synthesizeCluster(loaded.config));
+  const configFiles = new Map(configs.map((loaded) => [loaded.config.cluster.name, path.relative(REPO_ROOT, path.resolve(loaded.file))]));
+  const tree = renderTree(clusters, configFiles);
+  const schemas = options.schemas ?? defaultSchemaRegistry();
+  const findings: ClusterFinding[] = [];
+  for (const loaded of configs) {
+    const cluster = loaded.config.cluster.name;
+    const gateFindings = runGate(tree.universes.get(cluster) ?? [], {
+      schemas,
+      kubernetesMinor: Number(loaded.config.cluster.kubernetesVersion.split('.')[1]),
+      texts: [{ file: configFiles.get(cluster)!, text: loaded.text }],
+    });
+    findings.push(...gateFindings.map((finding) => ({ cluster, finding })));
+  }
+  const scopes = options.clusters && options.clusters.length > 0 ? configs.flatMap((loaded) => clusterFolders(loaded.config.cluster.name)) : undefined;
+  return { configs, tree, findings, scopes };
+}

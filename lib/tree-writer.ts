@@ -1,0 +1,115 @@
+/**
+ * Writes a rendered tree into flux/ without touching what synth does not own.
+ *
+ * - A file belongs to synth when its first line starts with GENERATED_MARKER. Anything else (the
+ *   `flux-system/` folders `flux bootstrap` writes, a hand-written manifest) is never modified,
+ *   moved or deleted; a generated file that would overwrite one is an error, before anything is
+ *   written.
+ * - Generated files that the new tree no longer has are removed, and so are folders they leave empty.
+ * - New content is first written to a staging folder beside flux/, then each file is renamed into
+ *   place (an atomic replace per file). Unchanged files are not rewritten, so their timestamps and
+ *   git's index stay as they were.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { GENERATED_MARKER } from './tree';
+
+/** Folders synth never enters: `flux bootstrap` owns them. */
+const BOOTSTRAP_FOLDER = 'flux-system';
+
+export interface WriteSummary {
+  readonly written: readonly string[];
+  readonly removed: readonly string[];
+  readonly unchanged: number;
+}
+
+export class TreeConflictError extends Error {
+  constructor(readonly paths: readonly string[]) {
+    super(`synth would overwrite files it did not generate (no "${GENERATED_MARKER}" first line):\n`
+      + `${paths.map((p) => `  ${p}`).join('\n')}\nmove them away or delete them; nothing was written`);
+    this.name = 'TreeConflictError';
+  }
+}
+
+function isGenerated(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(GENERATED_MARKER.length);
+    const read = fs.readSync(fd, head, 0, head.length, 0);
+    return head.toString('utf8', 0, read) === GENERATED_MARKER;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Relative paths of every file under `root`, outside bootstrap folders. */
+function listFiles(root: string, relative = ''): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(root, relative), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) {
+      if (entry.name !== BOOTSTRAP_FOLDER) files.push(...listFiles(root, child));
+    } else {
+      files.push(child);
+    }
+  }
+  return files;
+}
+
+function inScope(file: string, scopes: readonly string[] | undefined): boolean {
+  return scopes === undefined || scopes.some((scope) => file === scope || file.startsWith(`${scope}/`));
+}
+
+/**
+ * Makes the generated part of `outDir` equal to `files`.
+ *
+ * @param scopes folders (relative to outDir) this run owns; generated files outside them are left
+ *   alone. Undefined means the whole tree, so a removed cluster's files go too.
+ * @throws TreeConflictError, before any write, if a generated file would replace a foreign one
+ */
+export function writeTree(outDir: string, files: ReadonlyMap<string, string>, scopes?: readonly string[]): WriteSummary {
+  const existing = new Map(listFiles(outDir).map((file) => [file, isGenerated(path.join(outDir, file))]));
+  const conflicts = [...files.keys()].filter((file) => existing.get(file) === false || file.split('/').includes(BOOTSTRAP_FOLDER)).sort();
+  if (conflicts.length > 0) throw new TreeConflictError(conflicts.map((file) => path.join(outDir, file)));
+
+  const changed = [...files.entries()]
+    .filter(([file, content]) => !existing.has(file) || fs.readFileSync(path.join(outDir, file), 'utf8') !== content)
+    .map(([file]) => file)
+    .sort();
+  const stale = [...existing.entries()]
+    .filter(([file, generated]) => generated && !files.has(file) && inScope(file, scopes))
+    .map(([file]) => file)
+    .sort();
+
+  if (changed.length > 0) {
+    const staging = fs.mkdtempSync(path.join(path.dirname(path.resolve(outDir)), `.${path.basename(path.resolve(outDir))}-staging-`));
+    try {
+      for (const file of changed) {
+        fs.mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
+        fs.writeFileSync(path.join(staging, file), files.get(file)!);
+      }
+      for (const file of changed) {
+        fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
+        fs.renameSync(path.join(staging, file), path.join(outDir, file));
+      }
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  for (const file of stale) {
+    fs.rmSync(path.join(outDir, file));
+    // Remove folders the deletion left empty, up to (not including) outDir.
+    for (let dir = path.dirname(file); dir !== '.' && dir !== ''; dir = path.dirname(dir)) {
+      const full = path.join(outDir, dir);
+      if (fs.readdirSync(full).length > 0) break;
+      fs.rmdirSync(full);
+    }
+  }
+  return { written: changed, removed: stale, unchanged: files.size - changed.length };
+}

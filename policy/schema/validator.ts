@@ -1,0 +1,242 @@
+/**
+ * JSON-Schema validation of manifests against the schema bundle, with ajv.
+ *
+ * Compiling is the expensive part (about 0.3 s for a DaemonSet, 0.6 s for a ClusterSecretStore, whose
+ * provider union is large), and synth runs dozens of times a day on the same few kinds. So each
+ * kind's validator is compiled once to standalone JavaScript and cached on disk with V8's code cache
+ * beside it, keyed by the bundle's content hash: a new bundle (`npm run import`) gets fresh
+ * validators, and a cached ClusterSecretStore validator loads in about 12 ms instead of 90 ms.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import type { ErrorObject, Options } from 'ajv';
+import { PathSegment, pointerSegments } from '../../lib/field-path';
+import { KindInfo, SchemaBundle } from './kinds';
+
+/** One way an object fails its schema. */
+export interface SchemaIssue {
+  readonly path: readonly PathSegment[];
+  readonly message: string;
+}
+
+/** What the registry knows of a kind without loading any schema. */
+export type KindSummary = Omit<KindInfo, 'versions'> & { readonly versions: Readonly<Record<string, { readonly served: boolean }>> };
+
+type KindIndex = Record<string, Record<string, KindSummary>>;
+
+// Bump when the generated code or the ajv options change, so old cache entries are not reused.
+const CACHE_FORMAT = 3;
+
+const AJV_OPTIONS: Options = { allErrors: true, strict: false, validateFormats: false, code: { source: true } };
+
+/**
+ * ajv itself is loaded only when a validator has to be compiled: a synth whose validators are all
+ * cached never pays for it.
+ */
+function loadAjv() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { default: Ajv } = require('ajv') as typeof import('ajv');
+  const { default: standaloneCode } = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { Ajv, standaloneCode };
+}
+
+/**
+ * The definitions a schema reaches through `$ref`, and nothing else: ajv's standalone code embeds
+ * the root schema, and all 570 Kubernetes definitions would make every validator 200 KB larger.
+ */
+function reachableDefinitions(schema: unknown, definitions: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const reached: Record<string, unknown> = {};
+  const pending: unknown[] = [schema];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (Array.isArray(node)) {
+      pending.push(...node);
+    } else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === '$ref' && typeof value === 'string' && value.startsWith('#/definitions/')) {
+          const name = value.slice('#/definitions/'.length);
+          if (!(name in reached) && name in definitions) {
+            reached[name] = definitions[name];
+            pending.push(definitions[name]);
+          }
+        } else {
+          pending.push(value);
+        }
+      }
+    }
+  }
+  return reached;
+}
+
+type CompiledValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+interface LoadedValidator {
+  readonly validate: CompiledValidator;
+  /** Set until V8's code cache for this validator has been written. */
+  saveCodeCache?: () => void;
+}
+
+function writeAtomically(file: string, data: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, data);
+  fs.renameSync(partial, file);
+}
+
+function readOptional(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+export class SchemaRegistry {
+  private bundle?: SchemaBundle;
+  private index?: KindIndex;
+  private readonly cachePrefix: string;
+  private readonly validators = new Map<string, LoadedValidator>();
+
+  /**
+   * @param bundleFile imports/schemas.json, or another bundle of the same shape
+   * @param cacheDir where compiled validators are kept between runs
+   */
+  constructor(private readonly bundleFile: string, cacheDir: string) {
+    const hash = crypto.createHash('sha256').update(fs.readFileSync(bundleFile)).update(`${CACHE_FORMAT}`).digest('hex').slice(0, 16);
+    this.cachePrefix = path.join(cacheDir, hash);
+  }
+
+  /** The kind's scope and versions, or undefined when the bundle does not know the kind. */
+  kind(group: string, kind: string): KindSummary | undefined {
+    return this.kindIndex()[group]?.[kind];
+  }
+
+  /** Validates one object against the schema of its group, version and kind (which must be served). */
+  validate(group: string, version: string, kind: string, object: unknown): SchemaIssue[] {
+    const loaded = this.validator(group, version, kind);
+    const valid = loaded.validate(object);
+    const issues = valid ? [] : summarize(loaded.validate.errors ?? []);
+    // Written after a first run, so the cache also holds the functions V8 compiled lazily.
+    loaded.saveCodeCache?.();
+    loaded.saveCodeCache = undefined;
+    return issues;
+  }
+
+  /**
+   * Validates against a schema that is not in the bundle (a CRD found among the checked files).
+   * Compiled every time: such schemas are rare and change with the files.
+   */
+  validateWith(schema: unknown, object: unknown): SchemaIssue[] {
+    const { Ajv } = loadAjv();
+    const ajv = new Ajv({ ...AJV_OPTIONS, code: {} });
+    const validate = ajv.compile({ definitions: reachableDefinitions(schema, this.loadBundle().definitions), ...(schema as object) });
+    return validate(object) ? [] : summarize(validate.errors ?? []);
+  }
+
+  private loadBundle(): SchemaBundle {
+    this.bundle ??= JSON.parse(fs.readFileSync(this.bundleFile, 'utf8')) as SchemaBundle;
+    return this.bundle;
+  }
+
+  private kindIndex(): KindIndex {
+    if (this.index) return this.index;
+    const indexFile = `${this.cachePrefix}-index.json`;
+    const cached = readOptional(indexFile);
+    if (cached) {
+      this.index = JSON.parse(cached.toString('utf8')) as KindIndex;
+    } else {
+      const index: KindIndex = {};
+      for (const [group, kinds] of Object.entries(this.loadBundle().kinds)) {
+        index[group] = Object.fromEntries(Object.entries(kinds).map(([kind, info]) => [kind, {
+          scope: info.scope,
+          source: info.source,
+          versions: Object.fromEntries(Object.entries(info.versions).map(([version, { served }]) => [version, { served }])),
+        }]));
+      }
+      writeAtomically(indexFile, JSON.stringify(index));
+      this.index = index;
+    }
+    return this.index;
+  }
+
+  private validator(group: string, version: string, kind: string): LoadedValidator {
+    const key = `${group || 'core'}_${version}_${kind}`;
+    let loaded = this.validators.get(key);
+    if (!loaded) {
+      const codeFile = `${this.cachePrefix}-${key}.js`;
+      const codeCacheFile = `${codeFile}.v8`;
+      let code = readOptional(codeFile)?.toString('utf8');
+      if (code === undefined) {
+        code = this.compile(group, version, kind);
+        writeAtomically(codeFile, code);
+      }
+      const cachedData = readOptional(codeCacheFile);
+      const script = new vm.Script(`(function (module, exports, require) {${code}\n})`, { filename: codeFile, cachedData });
+      const module = { exports: {} as { default?: CompiledValidator } };
+      script.runInThisContext()(module, module.exports, require);
+      const validate = (module.exports.default ?? module.exports) as CompiledValidator;
+      const needsCodeCache = cachedData === undefined || script.cachedDataRejected === true;
+      loaded = { validate, saveCodeCache: needsCodeCache ? () => writeAtomically(codeCacheFile, script.createCachedData()) : undefined };
+      this.validators.set(key, loaded);
+    }
+    return loaded;
+  }
+
+  private compile(group: string, version: string, kind: string): string {
+    const schema = this.loadBundle().kinds[group]?.[kind]?.versions[version]?.schema;
+    if (schema === undefined) throw new Error(`no served schema for ${group || 'core'}/${version} ${kind}`);
+    const { Ajv, standaloneCode } = loadAjv();
+    const ajv = new Ajv(AJV_OPTIONS);
+    return standaloneCode(ajv, ajv.compile({ definitions: reachableDefinitions(schema, this.loadBundle().definitions), ...(schema as object) }));
+  }
+}
+
+function describeType(error: ErrorObject): string {
+  const expected = (error.params as { type?: string | string[] }).type;
+  return `must be ${Array.isArray(expected) ? expected.join(' or ') : expected}`;
+}
+
+/**
+ * Ajv reports every failed branch of a oneOf/anyOf and repeats errors; reduce them to one message
+ * per problem, worded for someone editing a manifest.
+ */
+function summarize(errors: readonly ErrorObject[]): SchemaIssue[] {
+  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const issues = new Map<string, SchemaIssue>();
+  const add = (pointer: string, extra: PathSegment[], message: string) => {
+    const issuePath = [...pointerSegments(pointer), ...extra];
+    issues.set(`${JSON.stringify(issuePath)}|${message}`, { path: issuePath, message });
+  };
+  for (const error of errors) {
+    const insideUnion = unions.some((union) => union.instancePath === error.instancePath && error.schemaPath.startsWith(`${union.schemaPath}/`));
+    if (insideUnion) continue;
+    switch (error.keyword) {
+      case 'additionalProperties': {
+        const field = (error.params as { additionalProperty: string }).additionalProperty;
+        add(error.instancePath, [field], 'unknown field: the API server would drop it (check the spelling and the API version)');
+        break;
+      }
+      case 'required': {
+        const field = (error.params as { missingProperty: string }).missingProperty;
+        add(error.instancePath, [field], 'required field is missing');
+        break;
+      }
+      case 'type':
+        add(error.instancePath, [], describeType(error));
+        break;
+      case 'enum':
+        add(error.instancePath, [], `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`);
+        break;
+      case 'oneOf':
+      case 'anyOf':
+        add(error.instancePath, [], 'matches none of the allowed shapes (for example an integer or a string where both are allowed)');
+        break;
+      default:
+        add(error.instancePath, [], error.message ?? `fails ${error.keyword}`);
+    }
+  }
+  return [...issues.values()];
+}

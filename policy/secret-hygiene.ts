@@ -1,0 +1,75 @@
+/**
+ * Gate check: no secret material in what we commit. Secrets reach the cluster only through
+ * ExternalSecrets from Pulumi ESC; a Secret with data in Git is a leak the moment it is pushed, and
+ * Flux would keep re-applying it over the rotated value.
+ */
+import { PathSegment } from '../lib/field-path';
+import { CheckId, Finding, ManifestObject } from './types';
+import { asRecord, findingAt, groupOf, kindOf } from './universe';
+
+/** Shapes of real credentials, named so a message can say what was found without repeating it. */
+export const CREDENTIAL_PATTERNS: ReadonlyArray<{ readonly name: string; readonly pattern: RegExp }> = [
+  { name: 'a Tailscale key (tskey-…)', pattern: /tskey-[a-z]+-[A-Za-z0-9]{6,}/ },
+  { name: 'an AWS access key ID (AKIA…)', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { name: 'a Pulumi access token (pul-…)', pattern: /\bpul-[0-9a-f]{40}\b/ },
+  { name: 'a private key block', pattern: /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/ },
+];
+
+/** The kind of credential `text` contains, if any. */
+export function credentialIn(text: string): string | undefined {
+  return CREDENTIAL_PATTERNS.find(({ pattern }) => pattern.test(text))?.name;
+}
+
+function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void): void {
+  if (typeof value === 'string') {
+    visit(value, path);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => walkStrings(item, [...path, index], visit));
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      visit(key, path);
+      walkStrings(item, [...path, key], visit);
+    }
+  }
+}
+
+export function checkObjectSecrets(objects: readonly ManifestObject[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const object of objects) {
+    if (kindOf(object) === 'Secret' && groupOf(object) === '') {
+      for (const field of ['data', 'stringData']) {
+        const content = object.manifest[field];
+        if (content !== undefined && content !== null && (typeof content !== 'object' || Object.keys(asRecord(content) ?? {}).length > 0)) {
+          findings.push(findingAt(CheckId.SECRET_HYGIENE, object, [field], `Secret carries ${field} in Git: its values are readable by anyone with the repo`,
+            'delete the Secret and declare it under secrets: in config, so an ExternalSecret syncs it from Pulumi ESC'));
+        }
+      }
+    }
+    walkStrings(object.manifest, [], (text, path) => {
+      const credential = credentialIn(text);
+      if (credential) {
+        findings.push(findingAt(CheckId.SECRET_HYGIENE, object, path, `contains what looks like ${credential}`,
+          'remove it, revoke it (it may already be in Git history), and store it in Pulumi ESC'));
+      }
+    });
+  }
+  return findings;
+}
+
+/** Credential-shaped strings in plain text files (cluster configs), reported by line. */
+export function checkTextSecrets(texts: ReadonlyArray<{ readonly file: string; readonly text: string }>): Finding[] {
+  const findings: Finding[] = [];
+  for (const { file, text } of texts) {
+    text.split('\n').forEach((line, index) => {
+      const credential = credentialIn(line);
+      if (credential) {
+        findings.push({
+          check: CheckId.SECRET_HYGIENE, source: { file, line: index + 1 },
+          message: `contains what looks like ${credential}`,
+          fix: 'remove it, revoke it (it may already be in Git history), and reference its ESC path under secrets: instead',
+        });
+      }
+    });
+  }
+  return findings;
+}

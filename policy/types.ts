@@ -1,0 +1,48 @@
+/**
+ * The vocabulary of the policy gate: manifests as plain objects, where they came from, and what is
+ * wrong with them.
+ */
+import { PathSegment } from '../lib/field-path';
+
+/** Where a manifest came from. `locate` maps a field path to its line, when the source is a parsed file. */
+export interface SourceRef {
+  readonly file: string;
+  readonly line?: number;
+  readonly locate?: (path: readonly PathSegment[]) => number | undefined;
+}
+
+/** One object of the universe: a parsed YAML document (or an object about to be written). */
+export interface ManifestObject {
+  readonly manifest: Readonly<Record<string, unknown>>;
+  readonly source?: SourceRef;
+}
+
+/** kind/namespace/name of an object, for messages. */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+export enum CheckId {
+  YAML_SYNTAX = 'yaml-syntax',
+  POD_SECURITY = 'pod-security',
+  NAMESPACE_POLICY = 'namespace-policy',
+  SCHEMA = 'schema',
+  REFERENCES = 'references',
+  SECRET_HYGIENE = 'secret-hygiene',
+  NO_PULUMI = 'no-pulumi',
+  IMAGES = 'images',
+  TAILSCALE = 'tailscale',
+}
+
+export interface Finding {
+  readonly check: CheckId;
+  readonly object?: ObjectRef;
+  readonly source?: { readonly file: string; readonly line?: number };
+  /** Field path inside the object, e.g. `spec.template.spec.containers[0].image`. */
+  readonly path?: string;
+  readonly message: string;
+  /** What to change so the finding goes away. */
+  readonly fix: string;
+}
