@@ -34,8 +34,10 @@ function generateBindings(specs: Array<{ name: string; file: string }>): void {
       crd.spec.versions = crd.spec.versions.filter((version) => version.served);
       const servedOnly = path.join(scratch, path.basename(file));
       fs.writeFileSync(servedOnly, YAML.stringify(crd));
-      execFileSync(process.execPath, [cli, 'import', '--no-check-upgrade', '--language', 'typescript', '--output', 'imports', `${name}:=${servedOnly}`], {
-        cwd: REPO_ROOT,
+      const output = path.join(REPO_ROOT, 'imports');
+      execFileSync(process.execPath, [cli, 'import', '--no-check-upgrade', '--language', 'typescript', '--output', output, `${name}:=${servedOnly}`], {
+        // Not the repo root: there the CLI would append each spec to our cdk8s.yaml.
+        cwd: scratch,
         // The CLI prints progress on stderr; keep it (and stdout) for when the import fails.
         stdio: 'pipe',
       });

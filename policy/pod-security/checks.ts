@@ -35,8 +35,8 @@ const ALLOWED: CheckResult = { allowed: true };
 
 const forbid = (reason: string, detail: string): CheckResult => ({ allowed: false, reason, detail });
 const pluralize = (singular: string, plural: string, count: number) => (count === 1 ? singular : plural);
-/** Go's joinQuote: `"a", "b"`. */
-const joinQuote = (items: readonly string[]) => items.map((item) => JSON.stringify(String(item))).join(', ');
+/** upstream's joinQuote: `"a", "b"`, by concatenation (quotes inside items are not escaped). */
+const joinQuote = (items: readonly string[]) => (items.length === 0 ? '' : `"${items.map(String).join('", "')}"`);
 /** Go's sets.NewString(...).List(): distinct, sorted by byte value. */
 const sortedSet = (items: Iterable<string>) => [...new Set(items)].sort();
 const containersPhrase = (names: readonly string[]) => `${pluralize('container', 'containers', names.length)} ${joinQuote(names)}`;

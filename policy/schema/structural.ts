@@ -69,12 +69,16 @@ export function closeBuiltInSchema(schema: unknown): unknown {
 }
 
 /**
- * Closes a CRD version's `openAPIV3Schema` and types its `metadata` as ObjectMeta, which is what the
- * API server validates it against (CRD schemas may not describe metadata beyond name and namespace).
+ * Closes a CRD version's `openAPIV3Schema`. The root always admits apiVersion and kind, whether the
+ * CRD lists them or not, and `metadata` is validated as ObjectMeta, as the API server does (CRD
+ * schemas may not describe metadata beyond name and namespace).
  */
 export function closeCustomResourceSchema(openApiV3Schema: unknown): unknown {
   const closed = transform(openApiV3Schema, SchemaOrigin.CUSTOM_RESOURCE);
   if (!isObject(closed)) return closed;
   const properties = isObject(closed.properties) ? closed.properties : {};
-  return { ...closed, properties: { ...properties, metadata: { $ref: OBJECT_META_REF } } };
+  return {
+    ...closed,
+    properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, ...properties, metadata: { $ref: OBJECT_META_REF } },
+  };
 }

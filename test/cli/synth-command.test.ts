@@ -1,0 +1,122 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runSynth } from '../../cli/synth-command';
+import { Layer, layerFolder } from '../../lib/cluster';
+import { REPO_ROOT } from '../../lib/paths';
+import { readGeneratedFiles } from '../../lib/plan';
+import { synthesize } from '../../lib/synth';
+import { kubectlAvailable, shippedConfigText, snapshotDir, tempDir } from '../helpers';
+
+const FLUX = path.join(REPO_ROOT, 'flux');
+const quiet = { write: () => undefined };
+
+function capture() {
+  const out = { text: '', write(t: string) { this.text += t; } };
+  return out;
+}
+
+describe('npm run synth', () => {
+  test('the committed flux/ is exactly what a fresh synth produces', () => {
+    const { tree, findings } = synthesize({ configDir: path.join(REPO_ROOT, 'config') });
+    expect(findings).toEqual([]);
+    expect(Object.fromEntries(readGeneratedFiles(FLUX))).toEqual(Object.fromEntries(tree.files));
+  });
+
+  test('writes into an empty folder, then finds nothing to change', () => {
+    const out = path.join(tempDir(), 'flux');
+    const first = capture();
+    expect(runSynth(['--out', out], first, quiet)).toBe(0);
+    expect(first.text).toMatch(/35 written, 0 removed, 0 unchanged; gate clean/);
+    const second = capture();
+    expect(runSynth(['--out', out], second, quiet)).toBe(0);
+    expect(second.text).toMatch(/0 written, 0 removed, 35 unchanged/);
+  });
+
+  test('a file placed in flux-system/ survives synth, byte for byte', () => {
+    const out = path.join(tempDir(), 'flux');
+    fs.cpSync(FLUX, out, { recursive: true });
+    const bootstrap = path.join(out, 'clusters/prod/flux-system');
+    fs.mkdirSync(bootstrap, { recursive: true });
+    fs.writeFileSync(path.join(bootstrap, 'gotk-sync.yaml'), 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n');
+    fs.writeFileSync(path.join(bootstrap, 'kustomization.yaml'), 'resources: [gotk-components.yaml, gotk-sync.yaml]\n');
+    const before = snapshotDir(bootstrap);
+    expect(runSynth(['--out', out], quiet, quiet)).toBe(0);
+    expect(snapshotDir(bootstrap)).toEqual(before);
+  });
+
+  test('removes the files of a cluster whose config was deleted, and only with a full synth', () => {
+    const out = path.join(tempDir(), 'flux');
+    fs.cpSync(FLUX, out, { recursive: true });
+    const configDir = tempDir();
+    fs.writeFileSync(path.join(configDir, 'prod.yaml'), shippedConfigText('prod'));
+    expect(runSynth(['--out', out, '--config-dir', configDir, '--cluster', 'prod'], quiet, quiet)).toBe(0);
+    expect(fs.existsSync(path.join(out, 'clusters/dev'))).toBe(true);
+    const full = capture();
+    expect(runSynth(['--out', out, '--config-dir', configDir], full, quiet)).toBe(0);
+    expect(fs.existsSync(path.join(out, 'clusters/dev'))).toBe(false);
+    expect(fs.existsSync(path.join(out, 'infrastructure/dev'))).toBe(false);
+    expect(full.text).toContain('removed infrastructure/dev/network/daemonset-tailscale-tailscale-client.yaml');
+  });
+
+  test('refuses to overwrite a hand-written file, leaving flux/ byte for byte as it was', () => {
+    const out = path.join(tempDir(), 'flux');
+    fs.cpSync(FLUX, out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'apps/prod/kustomization.yaml'), 'resources: [mine.yaml]\n');
+    const before = snapshotDir(out);
+    const stderr = capture();
+    expect(runSynth(['--out', out], quiet, stderr)).toBe(1);
+    expect(stderr.text).toContain('synth would overwrite files it did not generate');
+    expect(stderr.text).toContain(path.join(out, 'apps/prod/kustomization.yaml'));
+    expect(snapshotDir(out)).toEqual(before);
+  });
+
+  test('usage errors exit 2', () => {
+    const stderr = capture();
+    expect(runSynth(['--nope'], quiet, stderr)).toBe(2);
+    expect(stderr.text).toContain('usage: npm run synth');
+  });
+
+  test('an unknown --cluster is a config error, not a silent no-op', () => {
+    const stderr = capture();
+    expect(runSynth(['--cluster', 'staging', '--out', tempDir()], quiet, stderr)).toBe(1);
+    expect(stderr.text).toContain('no config for cluster staging');
+  });
+
+  test('as the cdk8s app, it also mirrors the tree into CDK8S_OUTDIR', () => {
+    const out = path.join(tempDir(), 'flux');
+    const mirror = tempDir();
+    process.env.CDK8S_OUTDIR = mirror;
+    try {
+      expect(runSynth(['--out', out], quiet, quiet)).toBe(0);
+    } finally {
+      delete process.env.CDK8S_OUTDIR;
+    }
+    expect(snapshotDir(mirror)).toEqual(snapshotDir(out));
+  });
+
+  test('the npm script runs end to end and exits 0 on the committed tree', () => {
+    const out = path.join(tempDir(), 'flux');
+    fs.cpSync(FLUX, out, { recursive: true });
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--out', out], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/0 written, 0 removed, 35 unchanged; gate clean/);
+  });
+});
+
+const kubectl = kubectlAvailable();
+const describeKubectl = kubectl ? describe : describe.skip;
+if (!kubectl) {
+  process.stderr.write('kubectl is not on PATH: skipping the `kubectl kustomize` build of every layer\n');
+}
+
+describeKubectl('kubectl kustomize builds every layer', () => {
+  const cases = ['prod', 'dev'].flatMap((cluster) => Object.values(Layer).map((layer) => [cluster, layer] as const));
+  test.each(cases)('%s %s', (cluster, layer) => {
+    const folder = path.join(FLUX, layerFolder(cluster, layer));
+    const built = execFileSync('kubectl', ['kustomize', folder], { encoding: 'utf8' });
+    const files = fs.readdirSync(folder).filter((file) => file !== 'kustomization.yaml');
+    const kinds = built.split('\n').filter((line) => line.startsWith('kind: ')).length;
+    expect(kinds).toBe(files.length);
+  });
+});
