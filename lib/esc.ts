@@ -5,13 +5,15 @@
  * the store already pins organization, project and environment.
  */
 
-const NAME = '[A-Za-z_$][\\w$-]*';
+/** Plain names; anything else (dots, spaces, `$`) goes in brackets: `a["odd $name"]`. */
+const NAME = '[A-Za-z_][\\w-]*';
 const QUOTED = '\\["(?:[^"\\\\]|\\\\.)*"\\]';
 const INDEX = '\\[(?:0|[1-9][0-9]*)\\]';
 const ESC_PROPERTY_PATH = new RegExp(`^(?:${NAME}|${QUOTED})(?:\\.${NAME}|${QUOTED}|${INDEX})*$`);
 
 /** Describes what is wrong with an ESC property path, or returns undefined when it is valid. */
 export function escPathProblem(path: string): string | undefined {
+  if (/^\$[.[]/.test(path)) return `is JSONPath; ESC keys are Pulumi property paths: write ${JSON.stringify(path.replace(/^\$\.?/, ''))}`;
   const colon = /^([^"[]*?):(.*)$/.exec(path);
   if (colon) {
     return `is "project:path" syntax; ESC keys are property paths inside the store's environment: write ${JSON.stringify(colon[2])}`;

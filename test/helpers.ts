@@ -31,10 +31,13 @@ export function config(cluster: 'prod' | 'dev', change: (data: Record<string, an
   return result.config;
 }
 
+const temporary: string[] = [];
+process.on('exit', () => temporary.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A fresh temporary folder, removed when the test process exits. */
 export function tempDir(prefix = 'oceanid-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  temporary.push(dir);
   return dir;
 }
 

@@ -111,7 +111,7 @@ describe('Tailscale per cluster', () => {
       d.namespaces.push({ name: 'ml', podSecurity: 'baseline' });
       d.secrets.push({ name: 'model-registry', namespace: 'ml', data: { TOKEN: 'ml.registry.token' } });
     });
-    expect(byKind(manifests, 'Namespace').find((n) => n.metadata.name === 'ml').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    expect(byKind(manifests, 'Namespace').find((n) => n.metadata.name === 'ml')?.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
     expect(byKind(manifests, 'ClusterSecretStore')[0].spec.conditions).toEqual([{ namespaces: ['apps', 'ml', 'tailscale'] }]);
     expect(byKind(manifests, 'ExternalSecret').map((e) => `${e.metadata.namespace}/${e.metadata.name}`)).toContain('ml/model-registry');
   });

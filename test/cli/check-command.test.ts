@@ -1,0 +1,239 @@
+/**
+ * `npm run check`: the gate over hand-written manifests. Each bad case breaks the valid
+ * `restricted-app` set in exactly one way and expects that problem, in the gate's words; each good
+ * set must pass as it is.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { runCheck } from '../../cli/check-command';
+import { REPO_ROOT } from '../../lib/paths';
+import { fakeCredentials, tempDir } from '../helpers';
+
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/check');
+
+function run(...argv: string[]) {
+  const out = { stdout: '', stderr: '' };
+  const code = runCheck(argv, { write: (t) => { out.stdout += t; } }, { write: (t) => { out.stderr += t; } });
+  return { code, ...out };
+}
+
+type Manifest = Record<string, any>;
+
+/** The restricted-app set, as parsed documents keyed by `Kind/name`. */
+function baseSet(): Map<string, Manifest> {
+  const set = new Map<string, Manifest>();
+  for (const file of fs.readdirSync(path.join(FIXTURES, 'restricted-app')).sort()) {
+    for (const document of YAML.parseAllDocuments(fs.readFileSync(path.join(FIXTURES, 'restricted-app', file), 'utf8'))) {
+      const manifest = document.toJS() as Manifest;
+      set.set(`${manifest.kind}/${manifest.metadata.name}`, manifest);
+    }
+  }
+  return set;
+}
+
+function writeSet(set: Map<string, Manifest>, extra: Record<string, string> = {}): string {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'manifests.yaml'), [...set.values()].map((manifest) => YAML.stringify(manifest)).join('---\n'));
+  for (const [file, text] of Object.entries(extra)) fs.writeFileSync(path.join(dir, file), text);
+  return dir;
+}
+
+const deployment = (set: Map<string, Manifest>) => set.get('Deployment/shop')!;
+const podSpec = (set: Map<string, Manifest>) => deployment(set).spec.template.spec;
+const container = (set: Map<string, Manifest>) => podSpec(set).containers[0];
+const namespace = (set: Map<string, Manifest>) => set.get('Namespace/shop')!;
+const add = (set: Map<string, Manifest>, manifest: Manifest) => set.set(`${manifest.kind}/${manifest.metadata.name}`, manifest);
+
+const tailscale = (env: Array<Record<string, unknown>>): Manifest => ({
+  apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ts', namespace: 'edge' },
+  spec: { selector: { matchLabels: { app: 'ts' } }, template: { metadata: { labels: { app: 'ts' } }, spec: { hostNetwork: true, containers: [
+    { name: 'tailscale', image: 'tailscale/tailscale:v1.102.3', securityContext: { privileged: true }, env },
+  ] } } },
+});
+const privilegedNamespace = (name: string): Manifest => ({
+  apiVersion: 'v1', kind: 'Namespace',
+  metadata: { name, annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }, labels: Object.fromEntries(['enforce', 'audit', 'warn'].flatMap((mode) => [
+    [`pod-security.kubernetes.io/${mode}`, 'privileged'], [`pod-security.kubernetes.io/${mode}-version`, 'v1.33'],
+  ])) },
+});
+const withTailscale = (env: Array<Record<string, unknown>>) => (set: Map<string, Manifest>) => {
+  add(set, privilegedNamespace('edge'));
+  add(set, tailscale([{ name: 'TS_KUBE_SECRET', value: '' }, ...env]));
+};
+
+/** [case, how the set is broken, what the finding must say]. */
+const BAD: Array<[string, (set: Map<string, Manifest>) => void, string]> = [
+  ['restricted pod without a seccomp profile (the outage)', (s) => { delete podSpec(s).securityContext.seccompProfile; },
+    'spec.template.spec: its pods would be forbidden: violates PodSecurity "restricted:v1.33": seccompProfile'],
+  ['privileged container in a restricted namespace', (s) => { container(s).securityContext.privileged = true; },
+    'violates PodSecurity "restricted:v1.33": privileged (container "shop" must not set securityContext.privileged=true)'],
+  ['hostPath volume in a restricted namespace', (s) => { podSpec(s).volumes = [{ name: 'host', hostPath: { path: '/var/run' } }]; },
+    'restricted volume types (volume "host" uses restricted volume type "hostPath")'],
+  ['capability added beyond NET_BIND_SERVICE', (s) => { container(s).securityContext.capabilities.add = ['SYS_ADMIN']; },
+    'unrestricted capabilities (container "shop" must not include "SYS_ADMIN" in securityContext.capabilities.add)'],
+  ['namespace without a warn label', (s) => { delete namespace(s).metadata.labels['pod-security.kubernetes.io/warn']; },
+    'namespace shop does not state its Pod Security warn level'],
+  ['namespace pinned to latest', (s) => { namespace(s).metadata.labels['pod-security.kubernetes.io/audit-version'] = 'latest'; },
+    'namespace shop does not pin its Pod Security audit version (latest changes meaning on every upgrade)'],
+  ['namespace with an invalid level', (s) => { namespace(s).metadata.labels['pod-security.kubernetes.io/enforce'] = 'Restricted'; },
+    'Invalid value: "Restricted": must be one of privileged, baseline, restricted'],
+  ['namespace Flux may prune', (s) => { delete namespace(s).metadata.annotations; },
+    'namespace shop can be pruned: if it leaves Git (or its Kustomization is deleted), Flux deletes it and everything in it'],
+  ['misspelled field', (s) => { container(s).imagePullPolicys = 'Always'; },
+    'spec.template.spec.containers[0].imagePullPolicys: unknown field: the API server would drop it'],
+  ['ExternalSecret on the unserved v1beta1 API', (s) => { s.get('ExternalSecret/shop-db')!.apiVersion = 'external-secrets.io/v1beta1'; },
+    'external-secrets.io/v1beta1 ExternalSecret is no longer served'],
+  ['kind no schema knows', (s) => { add(s, { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'shop', namespace: 'shop' } }); },
+    'no schema for ServiceMonitor in monitoring.coreos.com'],
+  ['namespaced object without a namespace', (s) => { delete s.get('ConfigMap/shop-settings')!.metadata.namespace; },
+    'ConfigMap is namespaced but has no metadata.namespace'],
+  ['invalid label key', (s) => { deployment(s).metadata.labels = { 'team/owner/name': 'x' }; },
+    'label key "team/owner/name"'],
+  ['Secret nothing produces', (s) => { container(s).env[0].valueFrom.secretKeyRef.name = 'shop-database'; },
+    'reads Secret shop/shop-database, which nothing here produces'],
+  ['key the ExternalSecret does not write', (s) => { container(s).env[0].valueFrom.secretKeyRef.key = 'DATABASE_PASSWORD'; },
+    'reads key DATABASE_PASSWORD of Secret shop/shop-db, whose ExternalSecret writes only DATABASE_URL'],
+  ['store that does not admit the namespace', (s) => { s.get('ClusterSecretStore/pulumi-esc')!.spec.conditions = [{ namespaces: ['apps'] }]; },
+    'ClusterSecretStore pulumi-esc does not admit namespace shop'],
+  ['store that does not exist', (s) => { s.get('ExternalSecret/shop-db')!.spec.secretStoreRef.name = 'vault'; },
+    'uses ClusterSecretStore vault, which is not declared'],
+  ['HelmRelease without its source', (s) => { add(s, { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'cache', namespace: 'shop' },
+    spec: { interval: '1h', chart: { spec: { chart: 'redis', version: '20.1.0', sourceRef: { kind: 'HelmRepository', name: 'bitnami' } } } } }); },
+  'chart source HelmRepository shop/bitnami is not declared'],
+  ['Kustomization waiting on a missing layer', (s) => { add(s, { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'shop', namespace: 'flux-system' },
+    spec: { interval: '10m', prune: true, path: './shop', sourceRef: { kind: 'GitRepository', name: 'flux-system' }, dependsOn: [{ name: 'infra' }] } }); },
+  'depends on Kustomization flux-system/infra, which is not declared'],
+  ['Kustomizations depending on each other', (s) => {
+    for (const [name, other] of [['a', 'b'], ['b', 'a']]) {
+      add(s, { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' },
+        spec: { interval: '10m', prune: true, path: `./${name}`, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, dependsOn: [{ name: other }] } });
+    }
+  }, 'dependsOn forms a cycle: flux-system/a → flux-system/b → flux-system/a'],
+  ['object in an undeclared namespace', (s) => { s.get('ConfigMap/shop-settings')!.metadata.namespace = 'shopping'; },
+    'namespace shopping is not declared'],
+  ['the same object twice', (s) => { s.set('ConfigMap/again', { ...s.get('ConfigMap/shop-settings')! }); },
+    'another ConfigMap with this namespace and name is declared'],
+  ['Secret with data', (s) => { add(s, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-db', namespace: 'shop' }, stringData: { DATABASE_URL: 'postgres://db' } }); },
+    'Secret carries stringData in Git'],
+  ['AWS key in a ConfigMap', (s) => { s.get('ConfigMap/shop-settings')!.data.AWS_ACCESS_KEY_ID = fakeCredentials.aws(); },
+    'contains what looks like an AWS access key ID'],
+  ['Tailscale key in an annotation', (s) => { deployment(s).metadata.annotations = { note: fakeCredentials.tailscale() }; },
+    'contains what looks like a Tailscale key'],
+  ['Pulumi token in an env value', (s) => { container(s).env.push({ name: 'PULUMI_ACCESS_TOKEN', value: fakeCredentials.pulumi() }); },
+    'contains what looks like a Pulumi access token'],
+  ['private key in a ConfigMap', (s) => { s.get('ConfigMap/shop-settings')!.data.KEY = `${fakeCredentials.privateKey()}\nabc\n`; },
+    'contains what looks like a private key block'],
+  ['Pulumi operator object', (s) => { add(s, { apiVersion: 'pulumi.com/v1', kind: 'Stack', metadata: { name: 'shop', namespace: 'shop' } }); },
+    'Stack belongs to Pulumi\'s API group pulumi.com'],
+  ['Pulumi operator image', (s) => { container(s).image = 'pulumi/pulumi-kubernetes-operator:v2.2.0'; },
+    'runs the Pulumi Kubernetes Operator (pulumi/pulumi-kubernetes-operator:v2.2.0)'],
+  ['image on latest', (s) => { container(s).image = 'ghcr.io/goldfish-inc/shop:latest'; }, 'image ghcr.io/goldfish-inc/shop:latest uses :latest'],
+  ['untagged image', (s) => { container(s).image = 'ghcr.io/goldfish-inc/shop'; }, 'image ghcr.io/goldfish-inc/shop has no tag, which means :latest'],
+  ['TS_EXIT_NODE, which containerboot never reads', withTailscale([{ name: 'TS_EXIT_NODE', value: '100.81.237.43' }]),
+    'TS_EXIT_NODE is not an environment variable containerboot reads: it configures nothing'],
+  ['TS_ACCEPT_ROUTES, which containerboot never reads', withTailscale([{ name: 'TS_ACCEPT_ROUTES', value: 'true' }]),
+    'TS_ACCEPT_ROUTES is not an environment variable containerboot reads'],
+  ['a boolean Go cannot parse', withTailscale([{ name: 'TS_USERSPACE', value: 'no' }]),
+    'TS_USERSPACE="no" is not a boolean Go can parse, so containerboot silently uses the default'],
+  ['exit node given by hostname', withTailscale([{ name: 'TS_EXTRA_ARGS', value: '--exit-node=tethys' }]),
+    '--exit-node=tethys is not a tailnet IP'],
+  ['ServiceAccount that does not exist', (s) => { podSpec(s).serviceAccountName = 'shop-runner'; },
+    'uses ServiceAccount shop/shop-runner, which is not declared'],
+];
+
+describe('npm run check: one problem each, in an otherwise valid set', () => {
+  test(`there are at least 25 cases (${BAD.length})`, () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(25);
+  });
+
+  test.each(BAD)('%s', (_name, breakIt, expected) => {
+    const set = baseSet();
+    breakIt(set);
+    const { code, stdout } = run(writeSet(set));
+    expect(stdout).toContain(expected);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/check: \d+ object\(s\) in 1 file\(s\): \d+ problem\(s\)\n$/);
+  });
+
+  test('the outage reads exactly like the API server\'s message, with the field path and the fix', () => {
+    const set = baseSet();
+    delete podSpec(set).securityContext.seccompProfile;
+    const { stdout } = run(writeSet(set));
+    const line = stdout.split('\n').find((l) => l.startsWith('Deployment shop/shop'))!;
+    expect(line).toMatch(/^Deployment shop\/shop \(.*manifests\.yaml:\d+\) spec\.template\.spec: its pods would be forbidden: /);
+    expect(line).toContain('violates PodSecurity "restricted:v1.33": seccompProfile (pod or container "shop" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")');
+    expect(stdout).toContain('fix: set securityContext.seccompProfile.type: RuntimeDefault on the pod');
+  });
+
+  test('every problem is listed, not only the first', () => {
+    const set = baseSet();
+    container(set).image = 'shop:latest';
+    delete namespace(set).metadata.annotations;
+    container(set).securityContext.privileged = true;
+    const { stdout } = run(writeSet(set));
+    expect(stdout).toContain('uses :latest');
+    expect(stdout).toContain('can be pruned');
+    expect(stdout).toContain('privileged (container "shop"');
+  });
+
+  test('a YAML syntax error is a finding with file and line, not a crash', () => {
+    const { code, stdout } = run(writeSet(baseSet(), { 'broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n' }));
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/\(.*broken\.yaml:\d+\): YAML syntax error: /);
+  });
+});
+
+describe('npm run check: valid sets pass', () => {
+  test.each(['restricted-app', 'baseline-app', 'chart-with-crd', 'windows'])('%s', (set) => {
+    const { code, stdout } = run(path.join(FIXTURES, set));
+    expect(stdout).toMatch(/: clean\n$/);
+    expect(code).toBe(0);
+  });
+
+  test.each(['prod', 'dev'])('the committed %s cluster, as one universe', (cluster) => {
+    const { code, stdout } = run(`flux/clusters/${cluster}`, `flux/infrastructure/${cluster}`, `flux/apps/${cluster}`);
+    expect(stdout).toMatch(/: clean\n$/);
+    expect(code).toBe(0);
+  });
+
+  test('Pod Security is capped at the cluster version given', () => {
+    const dir = writeSet(new Map([['Namespace/shop', baseSet().get('Namespace/shop')!], ['Pod/p', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' },
+      spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, sysctls: [{ name: 'net.ipv4.tcp_rmem', value: '4096 87380 6291456' }] },
+        containers: [{ name: 'p', image: 'p:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] },
+    }]]));
+    expect(run('--kubernetes-version', '1.32', dir).code).toBe(0);
+    expect(run('--kubernetes-version', '1.31', dir).stdout).toContain('forbidden sysctls (net.ipv4.tcp_rmem)');
+  });
+});
+
+describe('npm run check: usage', () => {
+  test('no path, a missing path or a bad option exits 2', () => {
+    expect(run().code).toBe(2);
+    expect(run('/no/such/folder').stderr).toContain('no such file or folder: /no/such/folder');
+    expect(run('--kubernetes-version', 'latest', 'flux').code).toBe(2);
+    expect(run('--frobnicate', 'flux').code).toBe(2);
+  });
+
+  test('skips flux-system folders and says so', () => {
+    const dir = tempDir();
+    fs.cpSync(path.join(FIXTURES, 'restricted-app'), dir, { recursive: true });
+    fs.mkdirSync(path.join(dir, 'flux-system'));
+    fs.writeFileSync(path.join(dir, 'flux-system', 'gotk-components.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n');
+    const { code, stderr } = run(dir);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`skipped ${path.join(dir, 'flux-system')}`);
+  });
+
+  test('the npm script exits 0 clean, 1 with findings, 2 on usage errors', () => {
+    const script = path.join(REPO_ROOT, 'scripts/run.cjs');
+    const clean = spawnSync(process.execPath, [script, 'check', path.join(FIXTURES, 'windows')], { encoding: 'utf8' });
+    expect(clean.status).toBe(0);
+    const set = baseSet();
+    container(set).image = 'shop:latest';
+    expect(spawnSync(process.execPath, [script, 'check', writeSet(set)], { encoding: 'utf8' }).status).toBe(1);
+    expect(spawnSync(process.execPath, [script, 'check'], { encoding: 'utf8' }).status).toBe(2);
+  });
+});
