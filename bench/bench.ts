@@ -1,1 +1,158 @@
-process.exitCode = 2;
+/**
+ * `npm run bench`: how long synth takes, against the way cdk8s runs apps by default and against the
+ * floor of loading cdk8s at all. Whole processes, side by side, on this machine:
+ *
+ *   (a) `npm run synth`'s own command: node scripts/run.cjs main (precompiled, gate included)
+ *   (b) the cdk8s-cli default: the same main.ts through ts-node, which type-checks
+ *   (c) the floor: a Node process that only loads cdk8s and cdk8s-plus-28
+ *
+ * at the shipped config and at configs 10x and 100x larger (written to a temporary folder, synthesized
+ * into another; config/ and flux/ are never touched). Median wall time and peak RSS over --runs runs,
+ * after --warmup runs. Prints a Markdown table and writes it to bench/results.md.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CONFIG_DIR, REPO_ROOT } from '../lib/paths';
+import { writeScaledConfigs } from './scale';
+
+const { values } = parseArgs({
+  options: {
+    'runs': { type: 'string', default: '5' },
+    'warmup': { type: 'string', default: '1' },
+    'scales': { type: 'string', default: '1,10,100' },
+    'out': { type: 'string', default: path.join(REPO_ROOT, 'bench/results.md') },
+  },
+});
+const RUNS = Number(values.runs);
+const WARMUP = Number(values.warmup);
+const SCALES = values.scales!.split(',').map(Number);
+
+const PEAK_RSS = path.join(REPO_ROOT, 'bench/peak-rss.cjs');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'oceanid-bench-'));
+
+interface Measurement {
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly peakRssMiB: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+function runOnce(args: readonly string[]): { ms: number; rssKiB: number; stdout: string } {
+  const rssFile = path.join(scratch, `rss-${process.pid}-${Date.now()}`);
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ['--require', PEAK_RSS, ...args], {
+    cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, OCEANID_BENCH_RSS_FILE: rssFile, NODE_OPTIONS: '' },
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
+  const rssKiB = Math.max(...fs.readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
+  fs.rmSync(rssFile);
+  return { ms, rssKiB, stdout: result.stdout };
+}
+
+function measure(label: string, args: readonly string[]): Measurement {
+  for (let i = 0; i < WARMUP; i++) runOnce(args);
+  const samples = Array.from({ length: RUNS }, () => runOnce(args));
+  const times = samples.map((sample) => sample.ms);
+  const measurement = {
+    medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), peakRssMiB: median(samples.map((s) => s.rssKiB)) / 1024,
+  };
+  process.stderr.write(`  ${label}: median ${measurement.medianMs.toFixed(0)} ms (min ${measurement.minMs.toFixed(0)}, max ${measurement.maxMs.toFixed(0)}), `
+    + `peak RSS ${measurement.peakRssMiB.toFixed(0)} MiB\n`);
+  return measurement;
+}
+
+function countObjects(dir: string): number {
+  let count = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml') count++;
+  }
+  return count;
+}
+
+interface Row {
+  readonly scale: number;
+  readonly objects: number;
+  readonly synth: Measurement;
+  readonly tsNode: Measurement;
+  readonly floor: Measurement;
+  readonly gateMs: number;
+}
+
+const rows: Row[] = [];
+try {
+  for (const scale of SCALES) {
+    process.stderr.write(`scale ${scale}x\n`);
+    const configDir = path.join(scratch, `config-${scale}`);
+    const outDir = path.join(scratch, `flux-${scale}`);
+    writeScaledConfigs(path.join(REPO_ROOT, CONFIG_DIR), configDir, scale);
+    const synthArgs = ['--config-dir', configDir, '--out', outDir];
+    const synth = measure('(a) npm run synth', ['scripts/run.cjs', 'main', ...synthArgs]);
+    const tsNode = measure('(b) ts-node main.ts', [require.resolve('ts-node/dist/bin.js', { paths: [REPO_ROOT] }), 'main.ts', ...synthArgs]);
+    const floor = measure('(c) floor', ['-e', 'require("cdk8s"); require("cdk8s-plus-28")']);
+    const gateMs = median(Array.from({ length: RUNS }, () => {
+      const timings = /gate ([0-9.]+) ms/.exec(runOnce(['scripts/run.cjs', 'main', ...synthArgs, '--timings']).stdout);
+      return Number(timings?.[1]);
+    }));
+    rows.push({ scale, objects: countObjects(outDir), synth, tsNode, floor, gateMs });
+  }
+} finally {
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+const ms = (m: Measurement) => `${m.medianMs.toFixed(0)} ms`;
+const mib = (m: Measurement) => `${m.peakRssMiB.toFixed(0)} MiB`;
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+} catch {
+  // not a git checkout
+}
+
+const lines = [
+  '# Synth benchmark',
+  '',
+  `Written by \`npm run bench\` (commit ${commit}, ${new Date().toISOString().slice(0, 10)}): Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, `
+    + `${os.cpus().length} cores. Median of ${RUNS} runs after ${WARMUP} warm-up run(s); whole processes, wall time and peak RSS.`,
+  '',
+  '- (a) `npm run synth`\'s command: `node scripts/run.cjs main` (precompiled bundle, policy gate included)',
+  '- (b) the cdk8s-cli default: `ts-node main.ts` (type-checks at run time)',
+  '- (c) the floor: `node -e \'require("cdk8s"); require("cdk8s-plus-28")\'`',
+  '',
+  '| scale | objects | (a) synth | (b) ts-node | (c) floor | (b)/(a) | (a)/(c) | gate in (a) | peak RSS (a) / (b) / (c) |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ...rows.map((row) => `| ${row.scale}x | ${row.objects} | ${ms(row.synth)} | ${ms(row.tsNode)} | ${ms(row.floor)} | `
+    + `${(row.tsNode.medianMs / row.synth.medianMs).toFixed(1)} | ${(row.synth.medianMs / row.floor.medianMs).toFixed(2)} | ${row.gateMs.toFixed(0)} ms | `
+    + `${mib(row.synth)} / ${mib(row.tsNode)} / ${mib(row.floor)} |`),
+  '',
+];
+
+const base = rows.find((row) => row.scale === 1);
+const ten = rows.find((row) => row.scale === 10);
+const hundred = rows.find((row) => row.scale === 100);
+if (base && ten && hundred) {
+  const perObject = (row: Row) => (row.synth.medianMs - base.synth.medianMs) / (row.objects - base.objects);
+  lines.push(
+    'Targets:',
+    '',
+    `- (a) ≤ 2 × (c) at 1x: ${(base.synth.medianMs / base.floor.medianMs).toFixed(2)} × — ${base.synth.medianMs <= 2 * base.floor.medianMs ? 'met' : 'missed'}`,
+    `- (b)/(a) ≥ 8 at 1x: ${(base.tsNode.medianMs / base.synth.medianMs).toFixed(1)} — ${base.tsNode.medianMs / base.synth.medianMs >= 8 ? 'met' : 'missed'}`,
+    `- 100x with the gate ≤ 3 s: ${(hundred.synth.medianMs / 1000).toFixed(2)} s — ${hundred.synth.medianMs <= 3000 ? 'met' : 'missed'}`,
+    `- growth no worse than linear: each object beyond the shipped config costs ${perObject(ten).toFixed(2)} ms at 10x and ${perObject(hundred).toFixed(2)} ms at 100x`
+      + ` — ${perObject(hundred) <= perObject(ten) * 1.2 ? 'met' : 'missed'}`,
+    '',
+  );
+}
+
+const table = lines.join('\n');
+fs.writeFileSync(values.out!, table);
+process.stdout.write(table);

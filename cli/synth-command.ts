@@ -18,11 +18,12 @@ import { synthesize } from '../lib/synth';
 import { TreeConflictError, writeTree } from '../lib/tree-writer';
 import { Output } from './check-command';
 
-const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR]
+const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings]
 
   --cluster NAME     synthesize only this cluster (repeatable); other clusters' files are left alone
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
   --out DIR          the Flux tree to write (default: ${FLUX_DIR}/)
+  --timings          print how long each phase took (config, build, render, gate, write)
 `;
 
 export function runSynth(argv: readonly string[], stdout: Output, stderr: Output): number {
@@ -35,6 +36,7 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
         'cluster': { type: 'string', multiple: true },
         'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
         'out': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
+        'timings': { type: 'boolean' },
         'help': { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -64,6 +66,7 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
   }
 
   const out = args.out!;
+  const writeStarted = performance.now();
   let summary;
   try {
     summary = writeTree(out, result.tree.files, result.scopes);
@@ -81,6 +84,10 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
     }
   }
 
+  if (args.timings) {
+    const phases = { ...result.timings, write: performance.now() - writeStarted };
+    stdout.write(`timings: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`).join(', ')}\n`);
+  }
   const clusters = result.configs.map((loaded) => loaded.config.cluster.name).join(', ');
   const changes = [...summary.written.map((file) => `  wrote   ${file}`), ...summary.removed.map((file) => `  removed ${file}`)];
   const elapsed = Math.round(performance.now() - started);

@@ -30,7 +30,16 @@ export interface ClusterFinding {
   readonly finding: Finding;
 }
 
+/** Milliseconds spent in each phase of a synth run. */
+export interface SynthTimings {
+  readonly config: number;
+  readonly build: number;
+  readonly render: number;
+  readonly gate: number;
+}
+
 export interface SynthResult {
+  readonly timings: SynthTimings;
   readonly configs: readonly LoadedConfig[];
   readonly tree: RenderedTree;
   readonly findings: readonly ClusterFinding[];
@@ -51,6 +60,7 @@ export function clusterFolders(cluster: string): string[] {
  * @throws ConfigError when a config file is invalid (every problem of every file listed)
  */
 export function synthesize(options: SynthOptions): SynthResult {
+  const marks = [performance.now()];
   let configs = loadClusterConfigs(options.configDir);
   if (options.clusters && options.clusters.length > 0) {
     const unknown = options.clusters.filter((name) => !configs.some((loaded) => loaded.config.cluster.name === name));
@@ -59,9 +69,12 @@ export function synthesize(options: SynthOptions): SynthResult {
     }
     configs = configs.filter((loaded) => options.clusters!.includes(loaded.config.cluster.name));
   }
+  marks.push(performance.now());
   const clusters = configs.map((loaded) => synthesizeCluster(loaded.config));
+  marks.push(performance.now());
   const configFiles = new Map(configs.map((loaded) => [loaded.config.cluster.name, path.relative(REPO_ROOT, path.resolve(loaded.file))]));
   const tree = renderTree(clusters, configFiles);
+  marks.push(performance.now());
   const schemas = options.schemas ?? defaultSchemaRegistry();
   const findings: ClusterFinding[] = [];
   for (const loaded of configs) {
@@ -73,6 +86,8 @@ export function synthesize(options: SynthOptions): SynthResult {
     });
     findings.push(...gateFindings.map((finding) => ({ cluster, finding })));
   }
+  marks.push(performance.now());
   const scopes = options.clusters && options.clusters.length > 0 ? configs.flatMap((loaded) => clusterFolders(loaded.config.cluster.name)) : undefined;
-  return { configs, tree, findings, scopes };
+  const [config, build, render, gate] = marks.slice(1).map((mark, index) => mark - marks[index]);
+  return { timings: { config, build, render, gate }, configs, tree, findings, scopes };
 }
