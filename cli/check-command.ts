@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { readManifests } from '../lib/manifest-files';
 import { defaultSchemaRegistry } from '../lib/synth';
 import { formatFinding, NEWEST_POLICY_MINOR, runGate } from '../policy';
+import { Output } from './output';
 
 const USAGE = `usage: npm run check -- [--kubernetes-version 1.MINOR] PATH...
 
@@ -17,10 +18,6 @@ Folders named flux-system (written by flux bootstrap), node_modules and .git are
   --kubernetes-version 1.MINOR   the cluster's version: Pod Security never applies newer rules
                                  (default: 1.${NEWEST_POLICY_MINOR}, the newest policy known)
 `;
-
-export interface Output {
-  write(text: string): void;
-}
 
 export function runCheck(argv: readonly string[], stdout: Output, stderr: Output): number {
   let parsed;

@@ -11,7 +11,7 @@ import { formatFinding } from '../policy';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { ObjectChange, Plan, planChanges, readGeneratedFiles } from '../lib/plan';
 import { synthesize } from '../lib/synth';
-import { Output } from './check-command';
+import { Output } from './output';
 
 const USAGE = `usage: npm run plan -- [--markdown] [--config-dir DIR] [--flux-dir DIR]
 
@@ -96,7 +96,7 @@ export function renderMarkdown(plan: Plan): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function runPlan(argv: readonly string[], stdout: Output & { isTTY?: boolean }, stderr: Output): number {
+export function runPlan(argv: readonly string[], stdout: Output, stderr: Output): number {
   let args;
   try {
     args = parseArgs({

@@ -16,7 +16,7 @@ import { formatFinding } from '../policy';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { synthesize } from '../lib/synth';
 import { TreeConflictError, writeTree } from '../lib/tree-writer';
-import { Output } from './check-command';
+import { Output } from './output';
 
 const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings]
 

@@ -8,8 +8,8 @@ import * as v from 'valibot';
 import { POD_SECURITY_LEVELS, PLATFORM_NAMESPACES, SYSTEM_NAMESPACES, TAILNET_IPV4_RANGE, TAILSCALE_NAMESPACE } from '../lib/constants';
 import { GO_DURATION } from '../lib/durations';
 import { escPathProblem } from '../lib/esc';
-import { dnsLabelProblem, dnsSubdomainProblem, secretKeyProblem } from '../lib/kubernetes-names';
-import { TAILSCALE_TAG } from '../lib/tailscale';
+import { dnsLabelProblem, dnsSubdomainProblem, hostPathProblem, secretKeyProblem } from '../lib/kubernetes-names';
+import { HOSTNAME_SUFFIX, TAILSCALE_TAG } from '../lib/tailscale';
 import { cidrContains, cidrsOverlap, isCanonicalCidr, isIpv4Address } from '../lib/network';
 
 
@@ -85,12 +85,12 @@ const ClientsSchema = v.strictObject({
 const TailscaleSchema = v.strictObject({
   hostnameSuffix: v.pipe(
     v.string(),
-    v.regex(/^-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, (issue) => `expected a suffix such as "-oceanid" (a dash, then a DNS label), got ${received(issue)}`),
+    v.regex(HOSTNAME_SUFFIX, (issue) => `expected a suffix such as "-oceanid" (a dash, then a DNS label), got ${received(issue)}`),
     v.description('Appended to each node name to form its tailnet hostname.'),
   ),
   stateDir: v.pipe(
     v.string(),
-    v.regex(/^\/[^\s]*[^/\s]$/, (issue) => `expected an absolute host directory without a trailing slash, got ${received(issue)}`),
+    v.check((dir) => hostPathProblem(dir) === undefined, (issue) => `expected a host directory: ${received(issue)} ${hostPathProblem(String(issue.input))}`),
     v.description('Host directory holding each node\'s Tailscale identity (hostPath). /var/lib/tailscale reuses a previous host install\'s identity.'),
   ),
   authKeySecret: v.strictObject({

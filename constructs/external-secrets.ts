@@ -12,7 +12,7 @@ import {
 import { HelmRepository } from '../imports/flux-helmrepository-source.toolkit.fluxcd.io';
 import { EXTERNAL_SECRETS_CHART, PULUMI_ESC_STORE_NAME, PULUMI_TOKEN_SECRET } from '../lib/constants';
 import { escPathProblem } from '../lib/esc';
-import { assertValid, dnsLabelProblem, dnsSubdomainProblem } from '../lib/kubernetes-names';
+import { assertValid, dnsLabelProblem, dnsSubdomainProblem, secretKeyProblem } from '../lib/kubernetes-names';
 import { assertDuration } from '../lib/durations';
 
 /** An exact chart version: Flux would float on a range such as `2.x`, and a float is not a pin. */
@@ -235,6 +235,7 @@ export class SyncedSecret extends Construct {
     const entries = Object.entries(props.data).sort(([a], [b]) => a.localeCompare(b));
     if (entries.length === 0) throw new Error(`secret ${props.namespace}/${props.name}: data must map at least one key to an ESC path`);
     for (const [key, path] of entries) {
+      assertValid(`secret ${props.namespace}/${props.name}: key`, key, secretKeyProblem);
       const problem = escPathProblem(path);
       if (problem) throw new Error(`secret ${props.namespace}/${props.name}: key ${key}: ESC path ${JSON.stringify(path)} ${problem}`);
     }

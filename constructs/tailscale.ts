@@ -4,9 +4,9 @@ import {
   CONTROL_PLANE_TAINT_KEYS, CRITICAL_ADDONS_ONLY_TAINT_KEY, RECOMMENDED_LABELS, TAILNET_IPV4_RANGE, TAILSCALE_IMAGE,
 } from '../lib/constants';
 import { imagePinProblem } from '../lib/images';
-import { assertValid, dnsLabelProblem, dnsSubdomainProblem, secretKeyProblem } from '../lib/kubernetes-names';
+import { assertValid, dnsLabelProblem, dnsSubdomainProblem, hostPathProblem, secretKeyProblem } from '../lib/kubernetes-names';
 import { cidrContains, isCanonicalCidr, isIpv4Address } from '../lib/network';
-import { CONTAINERBOOT_HEALTH_PATH, TAILSCALE_TAG } from '../lib/tailscale';
+import { CONTAINERBOOT_HEALTH_PATH, HOSTNAME_SUFFIX, TAILSCALE_TAG } from '../lib/tailscale';
 
 /** Where the node's state directory is mounted inside the container (TS_STATE_DIR). */
 const STATE_MOUNT_PATH = '/var/lib/tailscale';
@@ -138,12 +138,11 @@ export class TailscaleDaemonSet extends Construct {
     this.namespace = props.namespace;
     const where = `tailscale DaemonSet ${props.name}`;
 
-    if (!/^-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.hostnameSuffix)) {
+    if (!HOSTNAME_SUFFIX.test(props.hostnameSuffix)) {
       throw new Error(`${where}: hostnameSuffix ${JSON.stringify(props.hostnameSuffix)} must be a dash followed by a DNS label, e.g. "-oceanid"`);
     }
-    if (!/^\/[^\s]*[^/\s]$/.test(props.stateDir)) {
-      throw new Error(`${where}: stateDir ${JSON.stringify(props.stateDir)} must be an absolute host path without a trailing slash`);
-    }
+    const stateDirProblem = hostPathProblem(props.stateDir);
+    if (stateDirProblem) throw new Error(`${where}: stateDir ${JSON.stringify(props.stateDir)} ${stateDirProblem}`);
     const routes = props.advertiseRoutes ?? [];
     for (const route of routes) {
       if (!isCanonicalCidr(route)) throw new Error(`${where}: route ${JSON.stringify(route)} must be a CIDR with its host bits zero, e.g. 10.42.0.0/16`);

@@ -49,6 +49,11 @@ export function assertValid(what: string, value: string, check: (value: string) 
   if (problem) throw new Error(`${what} ${JSON.stringify(value)} ${problem}`);
 }
 
+/** A hostPath: absolute, without a trailing slash or white space. */
+export function hostPathProblem(value: string): string | undefined {
+  return /^\/[^\s]*[^/\s]$/.test(value) ? undefined : 'must be an absolute host path without a trailing slash';
+}
+
 /** Keys of Secret and ConfigMap data. */
 export function secretKeyProblem(key: string): string | undefined {
   if (key.length === 0 || key.length > 253) return `must be 1 to 253 characters (is ${key.length})`;

@@ -7,6 +7,9 @@
 /** `tailscale up --advertise-tags`: `tag:` then a letter, then letters, digits or dashes. */
 export const TAILSCALE_TAG = /^tag:[A-Za-z][A-Za-z0-9-]*$/;
 
+/** What we append to a node name to form its tailnet hostname: a dash, then a DNS label. */
+export const HOSTNAME_SUFFIX = /^-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** Image repositories whose entrypoint is containerboot. */
 export const TAILSCALE_IMAGE_REPOSITORIES: readonly string[] = [
   'tailscale/tailscale', 'docker.io/tailscale/tailscale', 'index.docker.io/tailscale/tailscale', 'ghcr.io/tailscale/tailscale',

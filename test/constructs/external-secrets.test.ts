@@ -138,6 +138,10 @@ describe('SyncedSecret', () => {
     expect(() => secret({ data: { A: 'a["key with ."]', B: '["root key"].x', C: 'a.list[0]' } })).not.toThrow();
   });
 
+  test('fails on a key Kubernetes would refuse', () => {
+    expect(() => secret({ data: { 'AWS KEY': 'aws.key' } })).toThrow('secret apps/labelstudio-s3-credentials: key "AWS KEY" must consist of letters, digits');
+  });
+
   test('fails with no keys', () => {
     expect(() => secret({ data: {} })).toThrow('data must map at least one key to an ESC path');
   });
