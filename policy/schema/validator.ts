@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { ErrorObject, Options } from 'ajv';
+import { version as AJV_VERSION } from 'ajv/package.json';
 import { PathSegment, pointerSegments } from '../../lib/field-path';
 import { KindInfo, SchemaBundle } from './kinds';
 
@@ -26,7 +27,8 @@ export type KindSummary = Omit<KindInfo, 'versions'> & { readonly versions: Read
 
 type KindIndex = Record<string, Record<string, KindSummary>>;
 
-// Bump when the generated code or the ajv options change, so old cache entries are not reused.
+// Part of every cache key, with the bundle's hash and ajv's version: bump it when the generated
+// code or the ajv options change, so old cache entries are not reused.
 const CACHE_FORMAT = 3;
 
 const AJV_OPTIONS: Options = { allErrors: true, strict: false, validateFormats: false, code: { source: true } };
@@ -105,7 +107,7 @@ export class SchemaRegistry {
    * @param cacheDir where compiled validators are kept between runs
    */
   constructor(private readonly bundleFile: string, cacheDir: string) {
-    const hash = crypto.createHash('sha256').update(fs.readFileSync(bundleFile)).update(`${CACHE_FORMAT}`).digest('hex').slice(0, 16);
+    const hash = crypto.createHash('sha256').update(fs.readFileSync(bundleFile)).update(`${CACHE_FORMAT} ajv ${AJV_VERSION}`).digest('hex').slice(0, 16);
     this.cachePrefix = path.join(cacheDir, hash);
   }
 
@@ -158,8 +160,18 @@ export class SchemaRegistry {
       }
       writeAtomically(indexFile, JSON.stringify(index));
       this.index = index;
+      this.pruneOtherBundles();
     }
     return this.index;
+  }
+
+  /** A new bundle makes every older cache entry dead weight: remove those (best effort). */
+  private pruneOtherBundles(): void {
+    const dir = path.dirname(this.cachePrefix);
+    const current = path.basename(this.cachePrefix);
+    for (const entry of fs.readdirSync(dir)) {
+      if (!entry.startsWith(current)) fs.rmSync(path.join(dir, entry), { force: true });
+    }
   }
 
   private validator(group: string, version: string, kind: string): LoadedValidator {

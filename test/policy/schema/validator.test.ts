@@ -100,12 +100,20 @@ describe('the validator cache', () => {
     expect(second.validate('', 'v1', 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } })).toEqual([]);
   });
 
-  test('a different bundle gets different cache entries', () => {
+  test('a new bundle gets its own cache entries and removes the old bundle\'s', () => {
     const cacheDir = tempDir();
     const other = path.join(tempDir(), 'schemas.json');
     fs.writeFileSync(other, `${fs.readFileSync(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), 'utf8')} `);
-    new SchemaRegistry(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), cacheDir).validate('', 'v1', 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
-    new SchemaRegistry(other, cacheDir).validate('', 'v1', 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
-    expect(fs.readdirSync(cacheDir).filter((file) => file.endsWith('core_v1_Namespace.js'))).toHaveLength(2);
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } };
+    const first = new SchemaRegistry(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), cacheDir);
+    expect(first.kind('', 'Namespace')?.scope).toBe('Cluster');
+    first.validate('', 'v1', 'Namespace', namespace);
+    const firstFiles = fs.readdirSync(cacheDir);
+    const second = new SchemaRegistry(other, cacheDir);
+    expect(second.kind('', 'Namespace')?.scope).toBe('Cluster');
+    second.validate('', 'v1', 'Namespace', namespace);
+    const secondFiles = fs.readdirSync(cacheDir);
+    expect(secondFiles.filter((file) => file.endsWith('core_v1_Namespace.js'))).toHaveLength(1);
+    expect(secondFiles.some((file) => firstFiles.includes(file))).toBe(false);
   });
 });
