@@ -157,7 +157,9 @@ export function planChanges(committed: ReadonlyMap<string, string>, next: Readon
       before: 'oldValue' in entry ? entry.oldValue : undefined,
       after: 'value' in entry ? entry.value : undefined,
     }));
-    const moved = old.layer !== object.layer ? [`moves from layer ${old.layer} to ${object.layer}: the old layer prunes it and the new one re-creates it unless prune is disabled`] : [];
+    const moved = old.layer !== object.layer
+      ? [`moves from layer ${old.layer} to ${object.layer}: if ${old.layer} reconciles before ${object.layer} takes it over, Flux prunes it and re-creates it`]
+      : [];
     if (fields.length > 0 || moved.length > 0) changes.push({ change: 'changed', ...describe(object), fields, warnings: moved });
   }
   for (const [key, object] of before) {

@@ -70,7 +70,14 @@ export function synthesize(options: SynthOptions): SynthResult {
     configs = configs.filter((loaded) => options.clusters!.includes(loaded.config.cluster.name));
   }
   marks.push(performance.now());
-  const clusters = configs.map((loaded) => synthesizeCluster(loaded.config));
+  const clusters = configs.map((loaded) => {
+    try {
+      return synthesizeCluster(loaded.config);
+    } catch (error) {
+      // The schema admits only what the constructs accept; if one still refuses, say which file.
+      throw new ConfigError([{ file: loaded.file, path: '', message: `a construct refused this config: ${(error as Error).message}` }]);
+    }
+  });
   marks.push(performance.now());
   const configFiles = new Map(configs.map((loaded) => [loaded.config.cluster.name, path.relative(REPO_ROOT, path.resolve(loaded.file))]));
   const tree = renderTree(clusters, configFiles);
