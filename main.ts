@@ -3,6 +3,8 @@
  * launcher (see cdk8s.yaml), and `ts-node main.ts` still works for those who expect it.
  * The work is in cli/synth-command.ts; lib/cluster.ts builds each cluster's constructs.
  */
+import { exitQuietlyOnClosedPipe } from './cli/output';
 import { runSynth } from './cli/synth-command';
 
+exitQuietlyOnClosedPipe(process.stdout);
 process.exitCode = runSynth(process.argv.slice(2), process.stdout, process.stderr);
