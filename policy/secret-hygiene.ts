@@ -12,7 +12,9 @@ export const CREDENTIAL_PATTERNS: ReadonlyArray<{ readonly name: string; readonl
   { name: 'a Tailscale key (tskey-…)', pattern: /tskey-[a-z]+-[A-Za-z0-9]{6,}/ },
   { name: 'an AWS access key ID (AKIA…)', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
   { name: 'a Pulumi access token (pul-…)', pattern: /\bpul-[0-9a-f]{40}\b/ },
-  { name: 'a private key block', pattern: /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/ },
+  // The header alone is not enough: ESO's CRD descriptions show a PRIVATE KEY header around a
+  // `<private-key>` placeholder. Real key material is base64 right after the header line.
+  { name: 'a private key block', pattern: /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----(\r?\n|\\n)[A-Za-z0-9+/=]{40}/ },
 ];
 
 /** The kind of credential `text` contains, if any. */
@@ -60,16 +62,15 @@ export function checkObjectSecrets(objects: readonly ManifestObject[]): Finding[
 export function checkTextSecrets(texts: ReadonlyArray<{ readonly file: string; readonly text: string }>): Finding[] {
   const findings: Finding[] = [];
   for (const { file, text } of texts) {
-    text.split('\n').forEach((line, index) => {
-      const credential = credentialIn(line);
-      if (credential) {
+    for (const { name, pattern } of CREDENTIAL_PATTERNS) {
+      for (const match of text.matchAll(new RegExp(pattern.source, 'g'))) {
         findings.push({
-          check: CheckId.SECRET_HYGIENE, source: { file, line: index + 1 },
-          message: `contains what looks like ${credential}`,
+          check: CheckId.SECRET_HYGIENE, source: { file, line: text.slice(0, match.index).split('\n').length },
+          message: `contains what looks like ${name}`,
           fix: 'remove it, revoke it (it may already be in Git history), and reference its ESC path under secrets: instead',
         });
       }
-    });
+    }
   }
   return findings;
 }

@@ -60,7 +60,8 @@ export const fakeCredentials = {
   tailscale: () => ['tskey', 'auth', 'k1A2b3C4d5E6', 'F7g8H9i0J1k2L3m4N5o6P7q8'].join('-'),
   aws: () => `AKIA${'IOSFODNN7EXAMPLE'}`,
   pulumi: () => `pul-${'0123456789abcdef'.repeat(2)}${'01234567'}`,
-  privateKey: () => ['-----BEGIN', 'OPENSSH PRIVATE KEY-----'].join(' '),
+  // The base64 every OpenSSH key file starts with ("openssh-key-v1", no cipher): a shape, not a key.
+  privateKey: () => `${['-----BEGIN', 'OPENSSH PRIVATE KEY-----'].join(' ')}\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAA`,
 };
 
 /** Manifests as gate input, named as if they came from `file`. */

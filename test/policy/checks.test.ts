@@ -41,6 +41,9 @@ describe('secret hygiene', () => {
     expect(credentialIn(fakeCredentials.pulumi())).toBe('a Pulumi access token (pul-…)');
     expect(credentialIn(fakeCredentials.privateKey())).toBe('a private key block');
     for (const text of ['tailscale.authKey', 'aws.labelStudio.accessKeyId', 'pulumi-api-token', 'AKIA', 'BEGIN CERTIFICATE']) expect(credentialIn(text)).toBeUndefined();
+    // Upstream CRD descriptions show a private key header around a placeholder: not a key.
+    const header = ['-----BEGIN', 'PRIVATE KEY-----'].join(' ');
+    expect(credentialIn(`"private-key": "${header}\\n<private-key>\\n-----END PRIVATE KEY-----\\n"`)).toBeUndefined();
   });
 
   test('a Secret without data is fine; with data or stringData it is not', () => {
