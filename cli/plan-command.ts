@@ -6,11 +6,9 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createColors } from 'picocolors';
-import { ConfigError, formatConfigIssue } from '../config/load';
-import { formatFinding } from '../policy';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { ObjectChange, Plan, planChanges, readGeneratedFiles } from '../lib/plan';
-import { synthesize } from '../lib/synth';
+import { gatedSynth } from './gated-synth';
 import { Output } from './output';
 
 const USAGE = `usage: npm run plan -- [--markdown] [--config-dir DIR] [--flux-dir DIR]
@@ -116,18 +114,8 @@ export function runPlan(argv: readonly string[], stdout: Output, stderr: Output)
     stdout.write(USAGE);
     return 0;
   }
-  let result;
-  try {
-    result = synthesize({ configDir: args['config-dir']! });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    stderr.write(`plan: the cluster config is invalid:\n${error.issues.map(formatConfigIssue).join('\n')}\n`);
-    return 1;
-  }
-  if (result.findings.length > 0) {
-    stderr.write(`plan: synth would refuse this tree:\n${result.findings.map(({ cluster, finding }) => formatFinding(finding, cluster)).join('\n')}\n`);
-    return 1;
-  }
+  const result = gatedSynth({ configDir: args['config-dir']! }, stderr, 'plan', 'synth would refuse this tree, so there is no plan');
+  if (!result) return 1;
   const plan = planChanges(readGeneratedFiles(args['flux-dir']!), result.tree.files);
   stdout.write(args.markdown ? renderMarkdown(plan) : renderText(plan, createColors(stdout.isTTY === true && !process.env.NO_COLOR)));
   return plan.changes.length === 0 ? 0 : 2;

@@ -11,11 +11,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, formatConfigIssue } from '../config/load';
-import { formatFinding } from '../policy';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
-import { synthesize } from '../lib/synth';
 import { TreeConflictError, writeTree } from '../lib/tree-writer';
+import { gatedSynth } from './gated-synth';
 import { Output } from './output';
 
 const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings]
@@ -50,20 +48,8 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
     return 0;
   }
 
-  let result;
-  try {
-    result = synthesize({ configDir: args['config-dir']!, clusters: args.cluster });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    stderr.write(`synth refused: the cluster config is invalid; nothing was written.\n${error.issues.map(formatConfigIssue).join('\n')}\n`);
-    return 1;
-  }
-
-  if (result.findings.length > 0) {
-    const lines = result.findings.map(({ cluster, finding }) => formatFinding(finding, cluster));
-    stderr.write(`synth refused: ${result.findings.length} problem(s) the cluster would reject or suffer from; nothing was written.\n\n${lines.join('\n')}\n`);
-    return 1;
-  }
+  const result = gatedSynth({ configDir: args['config-dir']!, clusters: args.cluster }, stderr, 'synth refused', 'nothing was written');
+  if (!result) return 1;
 
   const out = args.out!;
   const writeStarted = performance.now();
