@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as v from 'valibot';
 import * as YAML from 'yaml';
 import { formatFieldPath, PathSegment } from '../lib/field-path';
+import { cidrsOverlap } from '../lib/network';
 import { ClusterConfig, ClusterConfigSchema } from './schema';
 
 export interface ConfigIssue {
@@ -38,6 +39,8 @@ export interface LoadedConfig {
   readonly config: ClusterConfig;
   /** The file's text, for checks that look at the source itself (credential-shaped strings). */
   readonly text: string;
+  /** Line and column of a field, for issues found after parsing. */
+  readonly locate: (segments: readonly PathSegment[]) => { line: number; column: number } | undefined;
 }
 
 function locate(document: YAML.Document, lines: YAML.LineCounter, segments: readonly PathSegment[]): { line: number; column: number } | undefined {
@@ -66,7 +69,7 @@ function describe(issue: v.BaseIssue<unknown>): string {
 }
 
 /** Parses and validates one config text; `file` is only used in messages. */
-export function parseClusterConfig(file: string, text: string): { config?: ClusterConfig; issues: ConfigIssue[] } {
+export function parseClusterConfig(file: string, text: string): { config?: ClusterConfig; issues: ConfigIssue[]; locate?: LoadedConfig['locate'] } {
   const lines = new YAML.LineCounter();
   const document = YAML.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -97,7 +100,7 @@ export function parseClusterConfig(file: string, text: string): { config?: Clust
       }],
     };
   }
-  return { config: result.output, issues: [] };
+  return { config: result.output, issues: [], locate: (segments) => locate(document, lines, segments) };
 }
 
 /** Every `*.yaml` cluster config in `dir`, sorted by name. */
@@ -118,8 +121,37 @@ export function loadClusterConfigs(dir: string): LoadedConfig[] {
     const text = fs.readFileSync(file, 'utf8');
     const result = parseClusterConfig(file, text);
     issues.push(...result.issues);
-    if (result.config) loaded.push({ file, config: result.config, text });
+    if (result.config && result.locate) loaded.push({ file, config: result.config, text, locate: result.locate });
   }
+  issues.push(...crossClusterIssues(loaded));
   if (issues.length > 0) throw new ConfigError(issues);
   return loaded;
+}
+
+/**
+ * Rules across clusters that share a tailnet: clients that accept routes would also install the
+ * routes another cluster's exit node advertises, and two K3s clusters on default settings use the
+ * same pod and service CIDRs.
+ */
+function crossClusterIssues(loaded: readonly LoadedConfig[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const { file, config, locate: where } of loaded) {
+    if (!config.tailscale.clients.acceptRoutes) continue;
+    for (const other of loaded) {
+      const otherExitNode = other.config.tailscale.exitNode;
+      if (other.config === config || !otherExitNode) continue;
+      for (const route of otherExitNode.advertiseRoutes) {
+        for (const own of [config.cluster.podCidr, config.cluster.serviceCidr]) {
+          if (!cidrsOverlap(route, own)) continue;
+          const segments = ['tailscale', 'clients', 'acceptRoutes'];
+          issues.push({
+            file, ...where(segments), path: formatFieldPath(segments),
+            message: `clients would accept route ${route} from cluster ${other.config.cluster.name}'s exit node, which overlaps this cluster's ${own}: `
+              + 'their pod or service traffic would go to the other cluster. Set acceptRoutes: false, or give the clusters distinct CIDRs',
+          });
+        }
+      }
+    }
+  }
+  return issues;
 }

@@ -12,7 +12,6 @@ import { dnsLabelProblem, dnsSubdomainProblem, hostPathProblem, secretKeyProblem
 import { HOSTNAME_SUFFIX, TAILSCALE_TAG } from '../lib/tailscale';
 import { cidrContains, cidrsOverlap, isCanonicalCidr, isIpv4Address } from '../lib/network';
 
-
 const received = (issue: { input: unknown }) => JSON.stringify(issue.input);
 
 const dnsLabel = (what: string) => v.pipe(

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { runSynth } from '../../cli/synth-command';
 import { configJsonSchema, CONFIG_JSON_SCHEMA_FILE } from '../../config/json-schema';
-import { formatConfigIssue, loadClusterConfigs, parseClusterConfig } from '../../config/load';
+import { ConfigError, formatConfigIssue, loadClusterConfigs, parseClusterConfig } from '../../config/load';
 import { REPO_ROOT } from '../../lib/paths';
 import { fakeCredentials, shippedConfigData, shippedConfigText, snapshotDir, tempDir } from '../helpers';
 
@@ -112,6 +112,22 @@ describe('broken configs are refused with the file, line, field and what is expe
     expect(stderr).toContain('nothing was written');
     expect(stderr).toContain(expected.replace(/^config\/prod\.yaml:\d+:\d+: /, ''));
     expect(snapshotDir(fluxCopy)).toEqual(before);
+  });
+
+  test('dev clients accepting routes would take prod\'s exit-node routes, which overlap dev\'s own CIDRs', () => {
+    const configDir = tempDir();
+    fs.writeFileSync(path.join(configDir, 'prod.yaml'), shippedConfigText('prod'));
+    fs.writeFileSync(path.join(configDir, 'dev.yaml'), shippedConfigText('dev').replace('acceptRoutes: false', 'acceptRoutes: true'));
+    let thrown: unknown;
+    try {
+      loadClusterConfigs(configDir);
+    } catch (error) {
+      thrown = error;
+    }
+    const messages = (thrown as ConfigError).issues.map(formatConfigIssue);
+    expect(messages[0]).toMatch(/dev\.yaml:\d+:\d+: tailscale\.clients\.acceptRoutes: /);
+    expect(messages[0]).toContain('clients would accept route 10.42.0.0/16 from cluster prod\'s exit node, which overlaps this cluster\'s 10.42.0.0/16');
+    expect(messages).toHaveLength(2);
   });
 
   test('every problem in every file is listed, not only the first', () => {
