@@ -76,7 +76,7 @@ export function renderText(plan: Plan, colors: Colors): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function renderMarkdown(plan: Plan): string {
+function renderMarkdown(plan: Plan): string {
   if (plan.changes.length === 0) return '### Flux plan\n\nNo changes: the committed `flux/` already matches the code and config.\n';
   const lines = ['### Flux plan', '', `**${counts(plan)}**`];
   for (const [cluster, layers] of groups(plan)) {

@@ -234,6 +234,3 @@ export const ClusterConfigSchema = v.pipe(
 
 /** A validated cluster config, with defaults filled in. */
 export type ClusterConfig = v.InferOutput<typeof ClusterConfigSchema>;
-export type ExitNodeConfig = NonNullable<ClusterConfig['tailscale']['exitNode']>;
-export type SecretConfig = ClusterConfig['secrets'][number];
-export type NamespaceConfig = ClusterConfig['namespaces'][number];

@@ -20,8 +20,6 @@ export function podSecurityVersionLabel(mode: PodSecurityMode): string {
   return `${POD_SECURITY_LABEL_PREFIX}${mode}-version`;
 }
 
-/** The node label every kubelet sets to its node name. */
-export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 /** Taints control-plane nodes may carry (kubeadm-style; K3s servers carry none unless configured). */
 export const CONTROL_PLANE_TAINT_KEYS = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'] as const;
 /** K3s servers started with `--node-taint CriticalAddonsOnly=true:NoExecute` reserve themselves for add-ons. */

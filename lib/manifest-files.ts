@@ -25,7 +25,7 @@ export interface ManifestFiles {
 }
 
 /** Every YAML file under the given paths (files are taken as given, folders are walked in name order). */
-export function collectYamlFiles(paths: readonly string[]): { files: string[]; skipped: string[] } {
+function collectYamlFiles(paths: readonly string[]): { files: string[]; skipped: string[] } {
   const files: string[] = [];
   const skipped: string[] = [];
   const walk = (dir: string) => {

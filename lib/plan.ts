@@ -47,7 +47,7 @@ interface PlacedObject {
 }
 
 /** Cluster and layer of a file path relative to flux/. */
-export function placeOf(file: string): { cluster: string; layer: string } | undefined {
+function placeOf(file: string): { cluster: string; layer: string } | undefined {
   const parts = file.split('/');
   if (parts[0] === 'clusters' && parts.length === 3) return { cluster: parts[1], layer: 'cluster' };
   if (parts[0] === 'apps' && parts.length === 3) return { cluster: parts[1], layer: 'apps' };

@@ -52,7 +52,7 @@ export function defaultSchemaRegistry(): SchemaRegistry {
 }
 
 /** Folders of flux/ that hold one cluster's files. */
-export function clusterFolders(cluster: string): string[] {
+function clusterFolders(cluster: string): string[] {
   return [layerFolder(cluster, CLUSTER_ENTRY), ...Object.values(Layer).map((layer) => layerFolder(cluster, layer))];
 }
 

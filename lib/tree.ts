@@ -30,7 +30,7 @@ function fileNameOf(manifest: Record<string, unknown>): string {
   return `${parts.join('-')}.yaml`;
 }
 
-export function toYaml(value: unknown): string {
+function toYaml(value: unknown): string {
   // lineWidth 0: never fold long strings, so a diff shows the real change.
   return YAML.stringify(value, { lineWidth: 0 });
 }

@@ -8,7 +8,7 @@ import { CheckId, Finding, ManifestObject } from './types';
 import { asRecord, findingAt, groupOf, kindOf } from './universe';
 
 /** Shapes of real credentials, named so a message can say what was found without repeating it. */
-export const CREDENTIAL_PATTERNS: ReadonlyArray<{ readonly name: string; readonly pattern: RegExp }> = [
+const CREDENTIAL_PATTERNS: ReadonlyArray<{ readonly name: string; readonly pattern: RegExp }> = [
   { name: 'a Tailscale key (tskey-…)', pattern: /tskey-[a-z]+-[A-Za-z0-9]{6,}/ },
   { name: 'an AWS access key ID (AKIA…)', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
   { name: 'a Pulumi access token (pul-…)', pattern: /\bpul-[0-9a-f]{40}\b/ },

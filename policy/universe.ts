@@ -39,7 +39,7 @@ export function namespaceOf(object: ManifestObject): string | undefined {
   return typeof namespace === 'string' && namespace !== '' ? namespace : undefined;
 }
 
-export function refOf(object: ManifestObject): ObjectRef {
+function refOf(object: ManifestObject): ObjectRef {
   return { kind: kindOf(object) || '(no kind)', namespace: namespaceOf(object), name: nameOf(object) || '(no name)' };
 }
 

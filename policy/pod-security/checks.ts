@@ -49,7 +49,7 @@ function list(value: unknown): any[] {
 }
 
 /** initContainers, then containers, then ephemeralContainers: upstream's visiting order. */
-export function visitContainers(spec: any): any[] {
+function visitContainers(spec: any): any[] {
   return [...list(spec?.initContainers), ...list(spec?.containers), ...list(spec?.ephemeralContainers)].filter((c) => object(c));
 }
 

@@ -12,7 +12,7 @@
 type Schema = { [key: string]: unknown };
 
 /** Where a schema comes from: CRD schemas follow the structural-schema rules, built-in ones do not. */
-export enum SchemaOrigin {
+enum SchemaOrigin {
   BUILT_IN = 'built-in',
   CUSTOM_RESOURCE = 'custom-resource',
 }
