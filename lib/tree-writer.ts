@@ -31,17 +31,6 @@ export class TreeConflictError extends Error {
   }
 }
 
-function isGenerated(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(GENERATED_MARKER.length);
-    const read = fs.readSync(fd, head, 0, head.length, 0);
-    return head.toString('utf8', 0, read) === GENERATED_MARKER;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /** Relative paths of every file under `root`, outside bootstrap folders. */
 function listFiles(root: string, relative = ''): string[] {
   let entries: fs.Dirent[];
@@ -74,18 +63,17 @@ function inScope(file: string, scopes: readonly string[] | undefined): boolean {
  * @throws TreeConflictError, before any write, if a generated file would replace a foreign one
  */
 export function writeTree(outDir: string, files: ReadonlyMap<string, string>, scopes?: readonly string[]): WriteSummary {
-  const existing = new Map(listFiles(outDir).map((file) => [file, isGenerated(path.join(outDir, file))]));
-  const conflicts = [...files.keys()].filter((file) => existing.get(file) === false || file.split('/').includes(BOOTSTRAP_FOLDER)).sort();
+  // One read per file: the first line says whose it is, the content whether it changed.
+  const existing = new Map(listFiles(outDir).map((file) => [file, fs.readFileSync(path.join(outDir, file), 'utf8')]));
+  const generated = (file: string) => existing.get(file)?.startsWith(GENERATED_MARKER) === true;
+  const conflicts = [...files.keys()].filter((file) => (existing.has(file) && !generated(file)) || file.split('/').includes(BOOTSTRAP_FOLDER)).sort();
   if (conflicts.length > 0) throw new TreeConflictError(conflicts.map((file) => path.join(outDir, file)));
 
   const changed = [...files.entries()]
-    .filter(([file, content]) => !existing.has(file) || fs.readFileSync(path.join(outDir, file), 'utf8') !== content)
+    .filter(([file, content]) => existing.get(file) !== content)
     .map(([file]) => file)
     .sort();
-  const stale = [...existing.entries()]
-    .filter(([file, generated]) => generated && !files.has(file) && inScope(file, scopes))
-    .map(([file]) => file)
-    .sort();
+  const stale = [...existing.keys()].filter((file) => generated(file) && !files.has(file) && inScope(file, scopes)).sort();
 
   if (changed.length > 0) {
     const staging = fs.mkdtempSync(path.join(path.dirname(path.resolve(outDir)), `.${path.basename(path.resolve(outDir))}-staging-`));
