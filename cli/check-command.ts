@@ -4,11 +4,10 @@
  * supply kinds). Exit codes: 0 clean, 1 findings, 2 usage error.
  */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { readManifests } from '../lib/manifest-files';
 import { defaultSchemaRegistry } from '../lib/synth';
 import { formatFinding, NEWEST_POLICY_MINOR, runGate } from '../policy';
-import { Output } from './output';
+import { Output, parseCommandLine } from './output';
 
 const USAGE = `usage: npm run check -- [--kubernetes-version 1.MINOR] PATH...
 
@@ -20,17 +19,12 @@ Folders named flux-system (written by flux bootstrap), node_modules and .git are
 `;
 
 export function runCheck(argv: readonly string[], stdout: Output, stderr: Output): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: { 'kubernetes-version': { type: 'string' }, 'help': { type: 'boolean', short: 'h' } }, allowPositionals: true });
-  } catch (error) {
-    stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    options: { 'kubernetes-version': { type: 'string' }, 'help': { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  }, USAGE, stdout, stderr);
+  if (typeof parsed === 'number') return parsed;
   const paths = parsed.positionals;
   if (paths.length === 0) {
     stderr.write(`no PATH given\n${USAGE}`);

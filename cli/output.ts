@@ -1,3 +1,5 @@
+import { parseArgs, ParseArgsConfig } from 'node:util';
+
 /** Where a command writes: process.stdout/stderr in use, a string buffer in tests. */
 export interface Output {
   write(text: string): void;
@@ -14,4 +16,26 @@ export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
     if (error.code !== 'EPIPE') throw error;
     process.exit(process.exitCode ?? 0);
   });
+}
+
+/**
+ * Parses a command line strictly (unknown options are errors) and answers --help. Returns the
+ * parsed values, or the exit code when the command is already done: 0 after help, `usageExitCode`
+ * after printing what was wrong and the usage.
+ */
+export function parseCommandLine<T extends ParseArgsConfig & { options: { help: { type: 'boolean' } } }>(
+  config: T, usage: string, stdout: Output, stderr: Output, usageExitCode = 2,
+): ReturnType<typeof parseArgs<T>> | number {
+  let parsed;
+  try {
+    parsed = parseArgs(config);
+  } catch (error) {
+    stderr.write(`${(error as Error).message}\n${usage}`);
+    return usageExitCode;
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    stdout.write(usage);
+    return 0;
+  }
+  return parsed;
 }

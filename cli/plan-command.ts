@@ -4,12 +4,11 @@
  * Exit codes, like `terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createColors } from 'picocolors';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { ObjectChange, Plan, planChanges, readGeneratedFiles } from '../lib/plan';
 import { gatedSynth } from './gated-synth';
-import { Output } from './output';
+import { Output, parseCommandLine } from './output';
 
 const USAGE = `usage: npm run plan -- [--markdown] [--config-dir DIR] [--flux-dir DIR]
 
@@ -95,25 +94,18 @@ function renderMarkdown(plan: Plan): string {
 }
 
 export function runPlan(argv: readonly string[], stdout: Output, stderr: Output): number {
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        'markdown': { type: 'boolean' },
-        'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
-        'flux-dir': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
-        'help': { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 1;
-  }
-  if (args.help) {
-    stdout.write(USAGE);
-    return 0;
-  }
+  // A usage error exits 1 here: 2 means "changes".
+  const parsed = parseCommandLine({
+    args: [...argv],
+    options: {
+      'markdown': { type: 'boolean' },
+      'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
+      'flux-dir': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
+      'help': { type: 'boolean', short: 'h' },
+    },
+  }, USAGE, stdout, stderr, 1);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   const result = gatedSynth({ configDir: args['config-dir']! }, stderr, 'plan', 'synth would refuse this tree, so there is no plan');
   if (!result) return 1;
   const plan = planChanges(readGeneratedFiles(args['flux-dir']!), result.tree.files);

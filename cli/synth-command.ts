@@ -10,11 +10,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { TreeConflictError, writeTree } from '../lib/tree-writer';
 import { gatedSynth } from './gated-synth';
-import { Output } from './output';
+import { Output, parseCommandLine } from './output';
 
 const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings]
 
@@ -26,27 +25,18 @@ const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [-
 
 export function runSynth(argv: readonly string[], stdout: Output, stderr: Output): number {
   const started = performance.now();
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        'cluster': { type: 'string', multiple: true },
-        'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
-        'out': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
-        'timings': { type: 'boolean' },
-        'help': { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    options: {
+      'cluster': { type: 'string', multiple: true },
+      'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
+      'out': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
+      'timings': { type: 'boolean' },
+      'help': { type: 'boolean', short: 'h' },
+    },
+  }, USAGE, stdout, stderr);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
 
   const result = gatedSynth({ configDir: args['config-dir']!, clusters: args.cluster }, stderr, 'synth refused', 'nothing was written');
   if (!result) return 1;

@@ -84,6 +84,13 @@ describe('npm run plan', () => {
     expect(plan('--config-dir', configDir((d) => { d.secrets[1].refreshInterval = '15m'; })).stdout).not.toContain(ANSI);
   });
 
+  test('a usage error exits 1 (2 means changes), --help exits 0', () => {
+    const bad = plan('--frobnicate');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('usage: npm run plan');
+    expect(plan('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('Exit codes: 0 nothing changes, 2 something changes, 1 error.') });
+  });
+
   test('a tree synth would refuse is an error, exit 1', () => {
     const { code, stderr } = plan('--config-dir', configDir((d) => { d.esc.environment = ''; }));
     expect(code).toBe(1);
