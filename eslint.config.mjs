@@ -4,6 +4,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Imports point one way: lib/ (pure helpers and facts) ← config/, constructs/, policy/ ← pipeline/
+ * (build, render, write, plan) ← cli/ ← main.ts. Each folder may not import the folders above it.
+ */
+const ABOVE = {
+  lib: ['config', 'constructs', 'policy', 'pipeline', 'cli', 'bench', 'scripts', 'main'],
+  config: ['pipeline', 'cli', 'bench', 'scripts', 'main'],
+  constructs: ['pipeline', 'cli', 'bench', 'scripts', 'main'],
+  policy: ['pipeline', 'cli', 'bench', 'scripts', 'main'],
+  pipeline: ['cli', 'bench', 'scripts', 'main'],
+  cli: ['bench', 'scripts', 'main'],
+};
+const importDirection = Object.entries(ABOVE).map(([folder, above]) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{
+        regex: `^(\\.\\./)+(${above.join('|')})(/|$)`,
+        message: `${folder}/ may not import ${above.join(', ')}: imports point one way (lib ← config, constructs, policy ← pipeline ← cli ← main.ts)`,
+      }],
+    }],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'imports/**/*.ts', 'flux/'] },
   js.configs.recommended,
@@ -19,6 +43,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  ...importDirection,
   {
     // Tests build and break manifests freely: untyped data is the point.
     files: ['test/**/*.ts'],

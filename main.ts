@@ -1,7 +1,7 @@
 /**
  * The cdk8s app: `npm run synth` runs this file precompiled, `cdk8s synth` runs it through the same
  * launcher (see cdk8s.yaml), and `ts-node main.ts` still works for those who expect it.
- * The work is in cli/synth-command.ts; lib/cluster.ts builds each cluster's constructs.
+ * The work is in cli/synth-command.ts; pipeline/cluster.ts builds each cluster's constructs.
  */
 import { exitQuietlyOnClosedPipe } from './cli/output';
 import { runSynth } from './cli/synth-command';

@@ -4,8 +4,8 @@
  * supply kinds). Exit codes: 0 clean, 1 findings, 2 usage error.
  */
 import * as fs from 'node:fs';
-import { readManifests } from '../lib/manifest-files';
-import { defaultSchemaRegistry } from '../lib/synth';
+import { readManifests } from '../pipeline/manifest-files';
+import { defaultSchemaRegistry } from '../pipeline/synth';
 import { formatFinding, NEWEST_POLICY_MINOR, runGate } from '../policy';
 import { Output, parseCommandLine } from './output';
 

@@ -4,7 +4,7 @@
  */
 import { ConfigError, formatConfigIssue } from '../config/load';
 import { formatFinding } from '../policy';
-import { SynthOptions, SynthResult, synthesize } from '../lib/synth';
+import { SynthOptions, SynthResult, synthesize } from '../pipeline/synth';
 import { Output } from './output';
 
 /**

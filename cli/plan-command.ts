@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { createColors } from 'picocolors';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
-import { ObjectChange, Plan, planChanges, readGeneratedFiles } from '../lib/plan';
+import { ObjectChange, Plan, planChanges, readGeneratedFiles } from '../pipeline/plan';
 import { gatedSynth } from './gated-synth';
 import { Output, parseCommandLine } from './output';
 

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
-import { TreeConflictError, writeTree } from '../lib/tree-writer';
+import { TreeConflictError, writeTree } from '../pipeline/tree-writer';
 import { gatedSynth } from './gated-synth';
 import { Output, parseCommandLine } from './output';
 

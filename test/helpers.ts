@@ -9,7 +9,7 @@ import * as YAML from 'yaml';
 import { parseClusterConfig } from '../config/load';
 import { ClusterConfig } from '../config/schema';
 import { REPO_ROOT } from '../lib/paths';
-import { defaultSchemaRegistry } from '../lib/synth';
+import { defaultSchemaRegistry } from '../pipeline/synth';
 import { ManifestObject } from '../policy/types';
 
 /** The text of a shipped config file. */

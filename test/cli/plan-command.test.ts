@@ -4,7 +4,7 @@ import * as YAML from 'yaml';
 import { createColors } from 'picocolors';
 import { renderText, runPlan } from '../../cli/plan-command';
 import { REPO_ROOT } from '../../lib/paths';
-import { planChanges, readGeneratedFiles } from '../../lib/plan';
+import { planChanges, readGeneratedFiles } from '../../pipeline/plan';
 import { shippedConfigData, shippedConfigText, tempDir } from '../helpers';
 
 const FLUX = path.join(REPO_ROOT, 'flux');

@@ -2,10 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runSynth } from '../../cli/synth-command';
-import { Layer, layerFolder } from '../../lib/cluster';
+import { Layer, treeFolder } from '../../lib/layout';
 import { REPO_ROOT } from '../../lib/paths';
-import { readGeneratedFiles } from '../../lib/plan';
-import { synthesize } from '../../lib/synth';
+import { readGeneratedFiles } from '../../pipeline/plan';
+import { synthesize } from '../../pipeline/synth';
 import { kubectlAvailable, shippedConfigText, snapshotDir, tempDir } from '../helpers';
 
 const FLUX = path.join(REPO_ROOT, 'flux');
@@ -113,7 +113,7 @@ if (!kubectl) {
 describeKubectl('kubectl kustomize builds every layer', () => {
   const cases = ['prod', 'dev'].flatMap((cluster) => Object.values(Layer).map((layer) => [cluster, layer] as const));
   test.each(cases)('%s %s', (cluster, layer) => {
-    const folder = path.join(FLUX, layerFolder(cluster, layer));
+    const folder = path.join(FLUX, treeFolder(cluster, layer));
     const built = execFileSync('kubectl', ['kustomize', folder], { encoding: 'utf8' });
     const files = fs.readdirSync(folder).filter((file) => file !== 'kustomization.yaml');
     const kinds = built.split('\n').filter((line) => line.startsWith('kind: ')).length;

@@ -12,10 +12,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GENERATED_MARKER } from './tree';
-
-/** Folders synth never enters: `flux bootstrap` owns them. */
-const BOOTSTRAP_FOLDER = 'flux-system';
+import { BOOTSTRAP_FOLDER, GENERATED_MARKER } from '../lib/layout';
+import { walkTree } from '../lib/walk';
 
 export interface WriteSummary {
   readonly written: readonly string[];
@@ -31,24 +29,9 @@ export class TreeConflictError extends Error {
   }
 }
 
-/** Relative paths of every file under `root`, outside bootstrap folders. */
-function listFiles(root: string, relative = ''): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(path.join(root, relative), { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const files: string[] = [];
-  for (const entry of entries) {
-    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) {
-      if (entry.name !== BOOTSTRAP_FOLDER) files.push(...listFiles(root, child));
-    } else {
-      files.push(child);
-    }
-  }
-  return files;
+/** Relative paths of every regular file under `root`, outside bootstrap folders. */
+function listFiles(root: string): readonly string[] {
+  return walkTree(root, { skipFolder: (name) => name === BOOTSTRAP_FOLDER }).files;
 }
 
 function inScope(file: string, scopes: readonly string[] | undefined): boolean {

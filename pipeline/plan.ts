@@ -7,11 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import diff from 'microdiff';
-import { FLUX_PRUNE_ANNOTATION, FLUX_PRUNE_DISABLED } from './constants';
-import { formatFieldPath, PathSegment } from './field-path';
+import { FLUX_PRUNE_ANNOTATION, FLUX_PRUNE_DISABLED } from '../lib/constants';
+import { formatFieldPath, PathSegment } from '../lib/field-path';
+import {
+  BOOTSTRAP_FOLDER, CLUSTER_ENTRY, folderOfKustomizationPath, folderRank, GENERATED_MARKER, KUSTOMIZATION_FILE, placeOf,
+} from '../lib/layout';
+import { walkTree } from '../lib/walk';
 import { parseManifestText } from './manifest-files';
-import { FLUX_DIR } from './paths';
-import { GENERATED_MARKER } from './tree';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
@@ -46,17 +48,6 @@ interface PlacedObject {
   readonly file: string;
 }
 
-/** Cluster and layer of a file path relative to flux/. */
-function placeOf(file: string): { cluster: string; layer: string } | undefined {
-  const parts = file.split('/');
-  if (parts[0] === 'clusters' && parts.length === 3) return { cluster: parts[1], layer: 'cluster' };
-  if (parts[0] === 'apps' && parts.length === 3) return { cluster: parts[1], layer: 'apps' };
-  if (parts[0] === 'infrastructure' && parts.length === 4) return { cluster: parts[1], layer: parts[2] };
-  return undefined;
-}
-
-const LAYER_ORDER = ['cluster', 'controllers', 'configs', 'network', 'apps'];
-
 function identity(object: PlacedObject): string {
   const { apiVersion, kind, metadata } = object.manifest as { apiVersion?: string; kind?: string; metadata?: { namespace?: string; name?: string } };
   const group = (apiVersion ?? '').includes('/') ? (apiVersion ?? '').split('/')[0] : '';
@@ -69,7 +60,7 @@ function placeAll(files: ReadonlyMap<string, string>): Map<string, PlacedObject>
     const place = placeOf(file);
     if (!place) continue;
     for (const { manifest } of parseManifestText(file, text).objects) {
-      const object = { manifest: manifest as Record<string, unknown>, ...place, file };
+      const object = { manifest: manifest as Record<string, unknown>, cluster: place.cluster, layer: place.folder, file };
       placed.set(identity(object), object);
     }
   }
@@ -79,24 +70,11 @@ function placeAll(files: ReadonlyMap<string, string>): Map<string, PlacedObject>
 /** The generated files of a committed tree (what `synth` owns), keyed by path relative to it. */
 export function readGeneratedFiles(fluxDir: string): Map<string, string> {
   const files = new Map<string, string>();
-  const walk = (relative: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(path.join(fluxDir, relative), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (entry.isDirectory()) {
-        if (entry.name !== 'flux-system') walk(child);
-      } else if (entry.name.endsWith('.yaml')) {
-        const text = fs.readFileSync(path.join(fluxDir, child), 'utf8');
-        if (text.startsWith(GENERATED_MARKER)) files.set(child, text);
-      }
-    }
-  };
-  walk('');
+  for (const file of walkTree(fluxDir, { skipFolder: (name) => name === BOOTSTRAP_FOLDER }).files) {
+    if (!file.endsWith('.yaml')) continue;
+    const text = fs.readFileSync(path.join(fluxDir, file), 'utf8');
+    if (text.startsWith(GENERATED_MARKER)) files.set(file, text);
+  }
   return files;
 }
 
@@ -108,13 +86,14 @@ function pruneDisabled(manifest: Record<string, unknown>): boolean {
 /** Whether the Kustomization applying `layer` of `cluster` prunes (in the new tree, else the old one). */
 function layerPrunes(cluster: string, layer: string, trees: ReadonlyArray<Map<string, PlacedObject>>): boolean {
   // Kustomizations in clusters/<cluster> are applied by the flux-system Kustomization, which prunes.
-  if (layer === 'cluster') return true;
+  if (layer === CLUSTER_ENTRY) return true;
   for (const tree of trees) {
     for (const object of tree.values()) {
       const spec = object.manifest.spec as { path?: string; prune?: boolean } | undefined;
-      if (object.layer !== 'cluster' || object.manifest.kind !== 'Kustomization' || typeof spec?.path !== 'string') continue;
-      const target = placeOf(`${spec.path.replace(`./${FLUX_DIR}/`, '')}/kustomization.yaml`);
-      if (target?.cluster === cluster && target.layer === layer) return spec.prune === true;
+      if (object.layer !== CLUSTER_ENTRY || object.manifest.kind !== 'Kustomization' || typeof spec?.path !== 'string') continue;
+      const folder = folderOfKustomizationPath(spec.path);
+      const target = folder === undefined ? undefined : placeOf(`${folder}/${KUSTOMIZATION_FILE}`);
+      if (target?.cluster === cluster && target.folder === layer) return spec.prune === true;
     }
   }
   return true;
@@ -129,7 +108,7 @@ function removalWarnings(object: PlacedObject, trees: ReadonlyArray<Map<string, 
   if (kind === 'Namespace') warnings.push('deleting a Namespace deletes every object in it');
   if (kind === 'CustomResourceDefinition') warnings.push('deleting a CRD deletes every custom resource of its kind');
   if (kind === 'PersistentVolumeClaim') warnings.push('deleting a PersistentVolumeClaim can delete its volume and data');
-  if (kind === 'Kustomization' && object.layer === 'cluster') warnings.push('Flux also deletes every object this layer applied (except those with prune disabled)');
+  if (kind === 'Kustomization' && object.layer === CLUSTER_ENTRY) warnings.push('Flux also deletes every object this layer applied (except those with prune disabled)');
   return warnings;
 }
 
@@ -165,8 +144,7 @@ export function planChanges(committed: ReadonlyMap<string, string>, next: Readon
   for (const [key, object] of before) {
     if (!after.has(key)) changes.push({ change: 'removed', ...describe(object), fields: [], warnings: removalWarnings(object, [after, before]) });
   }
-  const rank = (layer: string) => (LAYER_ORDER.includes(layer) ? LAYER_ORDER.indexOf(layer) : LAYER_ORDER.length);
-  changes.sort((a, b) => a.cluster.localeCompare(b.cluster) || rank(a.layer) - rank(b.layer) || a.layer.localeCompare(b.layer)
+  changes.sort((a, b) => a.cluster.localeCompare(b.cluster) || folderRank(a.layer) - folderRank(b.layer) || a.layer.localeCompare(b.layer)
     || a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name));
   return { changes };
 }

@@ -1,5 +1,6 @@
-import { layerFolder, Layer, synthesizeCluster } from '../../lib/cluster';
-import { renderTree } from '../../lib/tree';
+import { Layer, treeFolder } from '../../lib/layout';
+import { synthesizeCluster } from '../../pipeline/cluster';
+import { renderTree } from '../../pipeline/tree';
 import { config } from '../helpers';
 
 function tree(cluster: 'prod' | 'dev', change?: Parameters<typeof config>[1]) {
@@ -34,13 +35,13 @@ describe.each(['prod', 'dev'] as const)('the %s tree', (cluster) => {
     for (const spec of Object.values(layers)) {
       expect(spec).toMatchObject({ prune: true, wait: true, interval: '10m', retryInterval: '1m', timeout: '5m', sourceRef: { kind: 'GitRepository', name: 'flux-system' } });
     }
-    expect(layers.controllers.path).toBe(`./flux/${layerFolder(cluster, Layer.CONTROLLERS)}`);
+    expect(layers.controllers.path).toBe(`./flux/${treeFolder(cluster, Layer.CONTROLLERS)}`);
     expect(layers.apps.path).toBe(`./flux/apps/${cluster}`);
   });
 
   test('every layer folder lists exactly its files in kustomization.yaml', () => {
     for (const layer of Object.values(Layer)) {
-      const folder = layerFolder(cluster, layer);
+      const folder = treeFolder(cluster, layer);
       const listed = files.get(`${folder}/kustomization.yaml`)!.split('\n').filter((line) => line.startsWith('  - ')).map((line) => line.slice(4));
       const present = [...files.keys()].filter((file) => file.startsWith(`${folder}/`) && !file.endsWith('/kustomization.yaml')).map((file) => file.slice(folder.length + 1));
       expect(listed).toEqual(present.sort());

@@ -16,35 +16,15 @@ import {
 } from '../constructs';
 import {
   EXTERNAL_SECRETS_NAMESPACE, MANAGED_BY, PART_OF, RECOMMENDED_LABELS, TAILSCALE_NAMESPACE,
-} from './constants';
-import { FLUX_DIR } from './paths';
-
-/** The Flux layers, in the order they are applied. */
-export enum Layer {
-  CONTROLLERS = 'controllers',
-  CONFIGS = 'configs',
-  NETWORK = 'network',
-  APPS = 'apps',
-}
-
-/** The folder that holds a cluster's Kustomizations, which `flux bootstrap --path` points at. */
-export const CLUSTER_ENTRY = 'cluster';
-
-/** Folder of a layer (or of the cluster entry) inside flux/. */
-export function layerFolder(cluster: string, layer: Layer | typeof CLUSTER_ENTRY): string {
-  switch (layer) {
-    case CLUSTER_ENTRY: return `clusters/${cluster}`;
-    case Layer.APPS: return `apps/${cluster}`;
-    default: return `infrastructure/${cluster}/${layer}`;
-  }
-}
+} from '../lib/constants';
+import { CLUSTER_ENTRY, kustomizationPath, Layer, LAYER_DEPENDENCIES, LAYERS, TreeFolder, treeFolder } from '../lib/layout';
 
 const TAILSCALE_PRIVILEGED_REASON = 'Tailscale joins every node to the tailnet in kernel mode: hostNetwork, a privileged container '
   + 'for /dev/net/tun, routes and IP forwarding, and a hostPath directory for the node identity.';
 
 /** A chart whose objects land in one folder of flux/. */
 export class LayerChart extends Chart {
-  constructor(scope: Construct, readonly layer: Layer | typeof CLUSTER_ENTRY, readonly folder: string) {
+  constructor(scope: Construct, readonly layer: TreeFolder, readonly folder: string) {
     super(scope, layer, {
       disableResourceNameHashes: true,
       labels: { [RECOMMENDED_LABELS.partOf]: PART_OF, [RECOMMENDED_LABELS.managedBy]: MANAGED_BY },
@@ -116,13 +96,13 @@ function addNetwork(chart: LayerChart, config: ClusterConfig): void {
   });
 }
 
-function addEntry(chart: LayerChart, config: ClusterConfig, folders: Readonly<Record<Layer, string>>): void {
+function addEntry(chart: LayerChart, config: ClusterConfig): void {
   const timing = { interval: config.flux.interval, retryInterval: config.flux.retryInterval, timeout: config.flux.timeout };
-  const path = (layer: Layer) => `./${FLUX_DIR}/${folders[layer]}`;
-  const controllers = new FluxLayer(chart, Layer.CONTROLLERS, { ...timing, name: Layer.CONTROLLERS, path: path(Layer.CONTROLLERS) });
-  const configs = new FluxLayer(chart, Layer.CONFIGS, { ...timing, name: Layer.CONFIGS, path: path(Layer.CONFIGS), dependsOn: [controllers] });
-  new FluxLayer(chart, Layer.NETWORK, { ...timing, name: Layer.NETWORK, path: path(Layer.NETWORK), dependsOn: [configs] });
-  new FluxLayer(chart, Layer.APPS, { ...timing, name: Layer.APPS, path: path(Layer.APPS), dependsOn: [configs] });
+  const layers = new Map<Layer, FluxLayer>();
+  for (const layer of LAYERS) {
+    const dependsOn = LAYER_DEPENDENCIES[layer].map((dependency) => layers.get(dependency)!);
+    layers.set(layer, new FluxLayer(chart, layer, { ...timing, name: layer, path: kustomizationPath(config.cluster.name, layer), dependsOn }));
+  }
 }
 
 /** Builds the constructs of one cluster. Throws if a construct or a cdk8s validation refuses its input. */
@@ -130,8 +110,7 @@ export function synthesizeCluster(config: ClusterConfig): SynthesizedCluster {
   const cluster = config.cluster.name;
   const policyVersion = `v${config.cluster.kubernetesVersion}`;
   const app = new App();
-  const folders = Object.fromEntries(Object.values(Layer).map((layer) => [layer, layerFolder(cluster, layer)])) as Record<Layer, string>;
-  const chart = (layer: Layer) => new LayerChart(app, layer, folders[layer]);
+  const chart = (layer: Layer) => new LayerChart(app, layer, treeFolder(cluster, layer));
 
   const controllers = chart(Layer.CONTROLLERS);
   addControllers(controllers, config, policyVersion);
@@ -140,8 +119,8 @@ export function synthesizeCluster(config: ClusterConfig): SynthesizedCluster {
   const network = chart(Layer.NETWORK);
   addNetwork(network, config);
   const apps = chart(Layer.APPS);
-  const entry = new LayerChart(app, CLUSTER_ENTRY, layerFolder(cluster, CLUSTER_ENTRY));
-  addEntry(entry, config, folders);
+  const entry = new LayerChart(app, CLUSTER_ENTRY, treeFolder(cluster, CLUSTER_ENTRY));
+  addEntry(entry, config);
 
   const errors = app.node.findAll().flatMap((construct) => construct.node.validate().map((error) => `[${construct.node.path}] ${error}`));
   if (errors.length > 0) throw new Error(`cluster ${cluster}: construct validation failed:\n  ${errors.join('\n  ')}`);

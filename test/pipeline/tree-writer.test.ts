@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GENERATED_MARKER } from '../../lib/tree';
-import { TreeConflictError, writeTree } from '../../lib/tree-writer';
+import { GENERATED_MARKER } from '../../lib/layout';
+import { TreeConflictError, writeTree } from '../../pipeline/tree-writer';
 import { snapshotDir, tempDir } from '../helpers';
 
 const generated = (body: string) => `${GENERATED_MARKER} from config/test.yaml.\n${body}\n`;

@@ -6,11 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { PathSegment } from './field-path';
+import { PathSegment } from '../lib/field-path';
+import { BOOTSTRAP_FOLDER } from '../lib/layout';
+import { walkTree } from '../lib/walk';
 import { CheckId, Finding, ManifestObject } from '../policy/types';
 
 /** Folders a walk never enters: bootstrap-owned Flux files, dependencies, VCS data. */
-const SKIPPED_FOLDERS = new Set(['flux-system', 'node_modules', '.git']);
+const SKIPPED_FOLDERS = new Set([BOOTSTRAP_FOLDER, 'node_modules', '.git']);
 const YAML_FILE = /\.ya?ml$/;
 /** kustomization.yaml files are build instructions for kustomize, not API objects. */
 const KUSTOMIZE_CONFIG_GROUP = 'kustomize.config.k8s.io/';
@@ -28,20 +30,14 @@ export interface ManifestFiles {
 function collectYamlFiles(paths: readonly string[]): { files: string[]; skipped: string[] } {
   const files: string[] = [];
   const skipped: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (SKIPPED_FOLDERS.has(entry.name)) skipped.push(full);
-        else walk(full);
-      } else if (YAML_FILE.test(entry.name)) {
-        files.push(full);
-      }
-    }
-  };
   for (const given of paths) {
-    if (fs.statSync(given).isDirectory()) walk(given);
-    else files.push(given);
+    if (!fs.statSync(given).isDirectory()) {
+      files.push(given);
+      continue;
+    }
+    const walked = walkTree(given, { skipFolder: (name) => SKIPPED_FOLDERS.has(name) });
+    files.push(...walked.files.filter((file) => YAML_FILE.test(file)).map((file) => path.join(given, file)));
+    skipped.push(...walked.skipped.map((folder) => path.join(given, folder)));
   }
   return { files, skipped };
 }

@@ -6,8 +6,9 @@
 import * as path from 'node:path';
 import { ConfigError, LoadedConfig, loadClusterConfigs } from '../config/load';
 import { Finding, runGate, SchemaRegistry } from '../policy';
-import { layerFolder, Layer, CLUSTER_ENTRY, synthesizeCluster } from './cluster';
-import { REPO_ROOT, SCHEMA_BUNDLE_FILE, VALIDATOR_CACHE_DIR } from './paths';
+import { synthesizeCluster } from './cluster';
+import { clusterFolders } from '../lib/layout';
+import { REPO_ROOT, SCHEMA_BUNDLE_FILE, VALIDATOR_CACHE_DIR } from '../lib/paths';
 import { RenderedTree, renderTree } from './tree';
 
 export interface SynthOptions {
@@ -49,11 +50,6 @@ export interface SynthResult {
 
 export function defaultSchemaRegistry(): SchemaRegistry {
   return new SchemaRegistry(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), path.join(REPO_ROOT, VALIDATOR_CACHE_DIR));
-}
-
-/** Folders of flux/ that hold one cluster's files. */
-function clusterFolders(cluster: string): string[] {
-  return [layerFolder(cluster, CLUSTER_ENTRY), ...Object.values(Layer).map((layer) => layerFolder(cluster, layer))];
 }
 
 /**
