@@ -6,25 +6,32 @@
 import * as fs from 'node:fs';
 import { readManifests } from '../pipeline/manifest-files';
 import { defaultSchemaRegistry } from '../pipeline/synth';
-import { formatFinding, NEWEST_POLICY_MINOR, runGate } from '../policy';
+import { formatExemption, formatFinding, NEWEST_POLICY_MINOR, runGate } from '../policy';
+import { GATE_OPTIONS, GATE_USAGE, parseGateOptions } from './gate-options';
 import { Output, parseCommandLine } from './output';
+import { renderReport } from './report';
 
-const USAGE = `usage: npm run check -- [--kubernetes-version 1.MINOR] PATH...
+const USAGE = `usage: npm run check -- [--kubernetes-version 1.MINOR] [--only RULE|GROUP]... [--skip RULE|GROUP]... [--format FORMAT] PATH...
 
 Checks YAML manifests (files, or folders walked for *.yaml/*.yml) with the synth gate.
 Folders named flux-system (written by flux bootstrap), node_modules and .git are not entered.
 
   --kubernetes-version 1.MINOR   the cluster's version: Pod Security never applies newer rules
                                  (default: 1.${NEWEST_POLICY_MINOR}, the newest policy known)
+${GATE_USAGE}
+
+\`--only admission\` reports only what the cluster itself would refuse. Exit codes: 0 clean, 1 findings, 2 usage.
 `;
 
 export function runCheck(argv: readonly string[], stdout: Output, stderr: Output): number {
   const parsed = parseCommandLine({
     args: [...argv],
-    options: { 'kubernetes-version': { type: 'string' }, 'help': { type: 'boolean', short: 'h' } },
+    options: { 'kubernetes-version': { type: 'string' }, ...GATE_OPTIONS, 'help': { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   }, USAGE, stdout, stderr);
   if (typeof parsed === 'number') return parsed;
+  const options = parseGateOptions(parsed.values, USAGE, stderr);
+  if (typeof options === 'number') return options;
   const paths = parsed.positionals;
   if (paths.length === 0) {
     stderr.write(`no PATH given\n${USAGE}`);
@@ -47,13 +54,25 @@ export function runCheck(argv: readonly string[], stdout: Output, stderr: Output
   }
 
   const manifests = readManifests(paths);
-  const findings = [...manifests.syntaxErrors, ...runGate(manifests.objects, { schemas: defaultSchemaRegistry(), kubernetesMinor })];
+  const gate = runGate(manifests.objects, {
+    schemas: defaultSchemaRegistry(), kubernetesMinor, unreadable: manifests.syntaxErrors, rules: options.selection.rules,
+  });
   for (const folder of manifests.skipped) stderr.write(`skipped ${folder}\n`);
-  const scope = `${manifests.objects.length} object(s) in ${manifests.files.length} file(s)`;
-  if (findings.length === 0) {
-    stdout.write(`check: ${scope}: clean\n`);
-    return 0;
+  const code = gate.findings.length === 0 ? 0 : 1;
+  if (options.format !== 'text') {
+    stdout.write(renderReport(options.format, {
+      command: 'check', selection: options.selection, scope: { objects: manifests.objects.length, files: manifests.files.length },
+      findings: gate.findings.map((finding) => ({ finding })), exemptions: gate.exemptions.map((exemption) => ({ exemption })),
+    }));
+    return code;
   }
-  stdout.write(`${findings.map((finding) => formatFinding(finding)).join('\n')}\n\ncheck: ${scope}: ${findings.length} problem(s)\n`);
-  return 1;
+  const scope = `${manifests.objects.length} object(s) in ${manifests.files.length} file(s)`;
+  const exempted = gate.exemptions.map((exemption) => `${formatExemption(exemption)}\n`).join('');
+  const skipped = options.selection.leftOut.length > 0 ? ` (rules not run: ${options.selection.leftOut.map((rule) => rule.id).join(', ')})` : '';
+  if (gate.findings.length === 0) {
+    stdout.write(`${exempted}check: ${scope}: clean${skipped}\n`);
+    return code;
+  }
+  stdout.write(`${gate.findings.map((finding) => formatFinding(finding)).join('\n')}\n\n${exempted}check: ${scope}: ${gate.findings.length} problem(s)${skipped}\n`);
+  return code;
 }

@@ -11,16 +11,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
+import { formatExemption } from '../policy';
 import { TreeConflictError, writeTree } from '../pipeline/tree-writer';
-import { gatedSynth } from './gated-synth';
+import { GATE_OPTIONS, GATE_USAGE, parseGateOptions } from './gate-options';
+import { refusalText, synthesizeValidConfig } from './gated-synth';
 import { Output, parseCommandLine } from './output';
+import { renderReport } from './report';
 
-const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings]
+const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings] [--skip RULE]... [--format FORMAT]
 
   --cluster NAME     synthesize only this cluster (repeatable); other clusters' files are left alone
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
   --out DIR          the Flux tree to write (default: ${FLUX_DIR}/)
   --timings          print how long each phase took (config, build, render, gate, write)
+${GATE_USAGE}
+
+synth writes what the cluster applies, so it runs every admission rule: --only and --skip may leave
+one out only when --skip names it by id (never through a group), and synth then says so.
 `;
 
 export function runSynth(argv: readonly string[], stdout: Output, stderr: Output): number {
@@ -32,14 +39,33 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
       'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
       'out': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
       'timings': { type: 'boolean' },
+      ...GATE_OPTIONS,
       'help': { type: 'boolean', short: 'h' },
     },
   }, USAGE, stdout, stderr);
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
-
-  const result = gatedSynth({ configDir: args['config-dir']!, clusters: args.cluster }, stderr, 'synth refused', 'nothing was written');
+  const options = parseGateOptions(args, USAGE, stderr);
+  if (typeof options === 'number') return options;
+  const { selection, format } = options;
+  const admissionLeftOut = selection.leftOut.filter((rule) => rule.group === 'admission' && !selection.skippedById.has(rule.id));
+  if (admissionLeftOut.length > 0) {
+    stderr.write('synth runs every admission rule (a tree that breaks one is refused by the cluster), but --only/--skip would leave out '
+      + `${admissionLeftOut.map((rule) => rule.id).join(', ')}. To skip one deliberately, name it in --skip by id; to look at less, use npm run check.\n`);
+    return 2;
+  }
+  const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules }, stderr,
+    'synth refused', 'nothing was written');
   if (!result) return 1;
+  const report = (extra?: Record<string, unknown>) => renderReport(format as Exclude<typeof format, 'text'>, {
+    command: 'synth', selection, scope: { clusters: result.configs.map((loaded) => loaded.config.cluster.name) },
+    findings: result.findings, exemptions: result.exemptions, extra,
+  });
+  if (result.findings.length > 0) {
+    if (format === 'text') stderr.write(refusalText(result, 'synth refused', 'nothing was written'));
+    else stdout.write(report());
+    return 1;
+  }
 
   const out = args.out!;
   const writeStarted = performance.now();
@@ -62,13 +88,19 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
 
   if (args.timings) {
     const phases = { ...result.timings, write: performance.now() - writeStarted };
-    stdout.write(`timings: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`).join(', ')}\n`);
+    // Machine formats own stdout; timings are for the person watching.
+    (format === 'text' ? stdout : stderr).write(`timings: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`).join(', ')}\n`);
+  }
+  if (format !== 'text') {
+    stdout.write(report({ synth: { out: path.relative(process.cwd(), out) || '.', written: summary.written, removed: summary.removed, unchanged: summary.unchanged } }));
+    return 0;
   }
   const clusters = result.configs.map((loaded) => loaded.config.cluster.name).join(', ');
   const changes = [...summary.written.map((file) => `  wrote   ${file}`), ...summary.removed.map((file) => `  removed ${file}`)];
+  const exempted = result.exemptions.map(({ cluster, exemption }) => `${formatExemption(exemption, cluster)}\n`).join('');
+  const skipped = selection.leftOut.length > 0 ? `, rules not run: ${selection.leftOut.map((rule) => rule.id).join(', ')}` : '';
   const elapsed = Math.round(performance.now() - started);
-  stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}synth: ${clusters} → ${path.relative(process.cwd(), out) || '.'}/: `
-    + `${summary.written.length} written, ${summary.removed.length} removed, ${summary.unchanged} unchanged; gate clean (${elapsed} ms)\n`);
+  stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}synth: ${clusters} → ${path.relative(process.cwd(), out) || '.'}/: `
+    + `${summary.written.length} written, ${summary.removed.length} removed, ${summary.unchanged} unchanged; gate clean${skipped} (${elapsed} ms)\n`);
   return 0;
 }
-

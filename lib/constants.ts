@@ -57,6 +57,12 @@ export const MANAGED_BY = 'oceanid-cluster';
  */
 export const NEWEST_POD_SECURITY_VERSION = 'v1.37';
 
+/**
+ * Prefix of the annotations that exempt an object from one house rule of the gate, with a reason:
+ * `ignore-check.oceanid.goldfish.inc/<rule id>: "<reason>"` (kube-linter's `ignore-check.kube-linter.io/` is the model).
+ */
+export const EXEMPTION_ANNOTATION_PREFIX = 'ignore-check.oceanid.goldfish.inc/';
+
 /** Annotation that records why a Namespace is allowed to run privileged pods. */
 export const PRIVILEGED_REASON_ANNOTATION = 'oceanid.goldfish.inc/privileged-reason';
 

@@ -9,7 +9,8 @@ import * as YAML from 'yaml';
 import { PathSegment } from '../lib/field-path';
 import { BOOTSTRAP_FOLDER } from '../lib/layout';
 import { walkTree } from '../lib/walk';
-import { CheckId, Finding, ManifestObject } from '../policy/types';
+import { Finding, ManifestObject } from '../policy/types';
+import { YAML_SYNTAX_RULE } from '../policy/yaml-syntax';
 
 /** Folders a walk never enters: bootstrap-owned Flux files, dependencies, VCS data. */
 const SKIPPED_FOLDERS = new Set([BOOTSTRAP_FOLDER, 'node_modules', '.git']);
@@ -56,7 +57,7 @@ export function parseManifestText(name: string, text: string): { objects: Manife
     if (document.errors.length > 0) {
       for (const error of document.errors) {
         syntaxErrors.push({
-          check: CheckId.YAML_SYNTAX, source: { file: name, line: lines.linePos(error.pos[0]).line },
+          rule: YAML_SYNTAX_RULE, source: { file: name, line: lines.linePos(error.pos[0]).line },
           message: `YAML syntax error: ${error.message.split('\n')[0]}`, fix: 'fix the YAML so the document parses',
         });
       }
@@ -73,7 +74,7 @@ export function parseManifestText(name: string, text: string): { objects: Manife
       return undefined;
     };
     if (!isManifest(value)) {
-      syntaxErrors.push({ check: CheckId.SCHEMA, source: { file: name, line }, message: 'document is not a mapping, so not a Kubernetes object', fix: 'remove it' });
+      syntaxErrors.push({ rule: YAML_SYNTAX_RULE, source: { file: name, line }, message: 'document is not a mapping, so not a Kubernetes object', fix: 'remove it' });
     } else if (value.kind === 'List' && Array.isArray(value.items)) {
       value.items.forEach((item: unknown, index: number) => {
         if (isManifest(item)) objects.push({ manifest: item, source: { file: name, line: locate(['items', index])([]), locate: locate(['items', index]) } });

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { ConfigError, LoadedConfig, loadClusterConfigs } from '../config/load';
-import { Finding, runGate, SchemaRegistry } from '../policy';
+import { Exemption, Finding, Rule, runGate, SchemaRegistry } from '../policy';
 import { synthesizeCluster } from './cluster';
 import { clusterFolders } from '../lib/layout';
 import { REPO_ROOT, SCHEMA_BUNDLE_FILE, VALIDATOR_CACHE_DIR } from '../lib/paths';
@@ -24,11 +24,21 @@ export interface SynthOptions {
    * @default - the repo's bundle and validator cache
    */
   readonly schemas?: SchemaRegistry;
+  /**
+   * The gate's rules to run.
+   * @default - every rule
+   */
+  readonly rules?: readonly Rule[];
 }
 
 export interface ClusterFinding {
   readonly cluster: string;
   readonly finding: Finding;
+}
+
+export interface ClusterExemption {
+  readonly cluster: string;
+  readonly exemption: Exemption;
 }
 
 /** Milliseconds spent in each phase of a synth run. */
@@ -44,6 +54,7 @@ export interface SynthResult {
   readonly configs: readonly LoadedConfig[];
   readonly tree: RenderedTree;
   readonly findings: readonly ClusterFinding[];
+  readonly exemptions: readonly ClusterExemption[];
   /** Folders of flux/ this run owns; undefined when it covers every cluster. */
   readonly scopes?: readonly string[];
 }
@@ -80,17 +91,20 @@ export function synthesize(options: SynthOptions): SynthResult {
   marks.push(performance.now());
   const schemas = options.schemas ?? defaultSchemaRegistry();
   const findings: ClusterFinding[] = [];
+  const exemptions: ClusterExemption[] = [];
   for (const loaded of configs) {
     const cluster = loaded.config.cluster.name;
-    const gateFindings = runGate(tree.universes.get(cluster) ?? [], {
+    const gate = runGate(tree.universes.get(cluster) ?? [], {
       schemas,
       kubernetesMinor: Number(loaded.config.cluster.kubernetesVersion.split('.')[1]),
       texts: [{ file: configFiles.get(cluster)!, text: loaded.text }],
+      rules: options.rules,
     });
-    findings.push(...gateFindings.map((finding) => ({ cluster, finding })));
+    findings.push(...gate.findings.map((finding) => ({ cluster, finding })));
+    exemptions.push(...gate.exemptions.map((exemption) => ({ cluster, exemption })));
   }
   marks.push(performance.now());
   const scopes = options.clusters && options.clusters.length > 0 ? configs.flatMap((loaded) => clusterFolders(loaded.config.cluster.name)) : undefined;
   const [config, build, render, gate] = marks.slice(1).map((mark, index) => mark - marks[index]);
-  return { timings: { config, build, render, gate }, configs, tree, findings, scopes };
+  return { timings: { config, build, render, gate }, configs, tree, findings, exemptions, scopes };
 }

@@ -1,19 +1,21 @@
 /**
- * The synth gate: every check, run over one universe of objects. Pure functions over plain objects;
- * the only I/O is the schema registry's validator cache.
+ * The synth gate: the selected rules of policy/rules.ts, run over one universe of objects, with
+ * exemptions applied. Pure functions over plain objects; the only I/O is the schema registry's
+ * validator cache.
  */
-import { checkImages } from './images';
-import { checkNamespaces } from './namespaces';
-import { checkPodSecurity } from './pod-security';
-import { checkNoPulumi } from './pulumi';
-import { checkReferences } from './references';
-import { checkSchemas, SchemaRegistry } from './schema';
-import { checkObjectSecrets, checkTextSecrets } from './secret-hygiene';
-import { checkTailscale } from './tailscale';
+import { applyExemptions, Exemption } from './exemptions';
+import { GateContext, Rule } from './rule';
+import { RULES } from './rules';
+import { SchemaRegistry } from './schema';
 import { Finding, ManifestObject } from './types';
 import { Universe } from './universe';
 
 export * from './types';
+export type { Exemption } from './exemptions';
+export type { Rule, RuleGroup } from './rule';
+export { RULE_GROUPS } from './rule';
+export { RULES, ruleById, selectionVocabulary, selectRules } from './rules';
+export type { RuleSelection } from './rules';
 export { SchemaRegistry } from './schema';
 export { NEWEST_POLICY_MINOR } from './pod-security';
 
@@ -31,29 +33,46 @@ export interface GateOptions {
    * @default - none
    */
   readonly texts?: ReadonlyArray<{ readonly file: string; readonly text: string }>;
+  /**
+   * Documents the reader could not turn into objects, as findings (rule yaml-syntax).
+   * @default - none
+   */
+  readonly unreadable?: readonly Finding[];
+  /**
+   * The rules to run.
+   * @default RULES, every rule
+   */
+  readonly rules?: readonly Rule[];
 }
 
-/** Every finding for the universe made of `objects`, in a stable order. */
-export function runGate(objects: readonly ManifestObject[], options: GateOptions): Finding[] {
-  const universe = new Universe(objects);
-  const findings = [
-    ...checkSchemas(universe, options.schemas),
-    ...checkPodSecurity(universe, { maxMinor: options.kubernetesMinor }),
-    ...checkNamespaces(universe),
-    ...checkReferences(universe),
-    ...checkObjectSecrets(objects),
-    ...checkTextSecrets(options.texts ?? []),
-    ...checkNoPulumi(universe),
-    ...checkImages(universe),
-    ...checkTailscale(universe),
-  ];
-  const key = (finding: Finding) => [
-    finding.source?.file ?? '', String(finding.source?.line ?? 0).padStart(8, '0'), finding.object?.kind ?? '', finding.object?.namespace ?? '',
-    finding.object?.name ?? '', finding.path ?? '', finding.check, finding.message,
-  ].join('\u0000');
-  return findings.map((finding) => ({ finding, sortKey: key(finding) }))
-    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+export interface GateResult {
+  /** What stands, in a stable order. */
+  readonly findings: readonly Finding[];
+  /** Exemptions of the selected rules found on the objects, each with the findings it kept out. */
+  readonly exemptions: readonly Exemption[];
+}
+
+const sortKey = (finding: Finding) => [
+  finding.source?.file ?? '', String(finding.source?.line ?? 0).padStart(8, '0'), finding.object?.kind ?? '', finding.object?.namespace ?? '',
+  finding.object?.name ?? '', finding.path ?? '', finding.rule, finding.message,
+].join('\u0000');
+
+function sorted(findings: readonly Finding[]): Finding[] {
+  return findings.map((finding) => ({ finding, key: sortKey(finding) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map(({ finding }) => finding);
+}
+
+/** Every finding of the selected rules for the universe made of `objects`, after exemptions. */
+export function runGate(objects: readonly ManifestObject[], options: GateOptions): GateResult {
+  const universe = new Universe(objects);
+  const context: GateContext = {
+    universe, schemas: options.schemas, kubernetesMinor: options.kubernetesMinor, texts: options.texts ?? [], unreadable: options.unreadable ?? [],
+  };
+  const selected = options.rules ?? RULES;
+  const found = selected.flatMap((rule) => rule.check(context));
+  const { findings, exemptions } = applyExemptions(universe, found, selected, RULES);
+  return { findings: sorted(findings), exemptions: exemptions.map((exemption) => ({ ...exemption, findings: sorted(exemption.findings) })) };
 }
 
 /**
@@ -67,4 +86,12 @@ export function formatFinding(finding: Finding, cluster?: string): string {
   const file = finding.source ? `${finding.source.file}${finding.source.line ? `:${finding.source.line}` : ''}` : undefined;
   const where = [cluster ? `[${cluster}]` : undefined, object, file ? `(${file})` : undefined, finding.path].filter(Boolean).join(' ');
   return `${where}: ${finding.message}\n    fix: ${finding.fix}`;
+}
+
+/** One exemption as a line: `[prod] exempted image-pinned: Deployment shop/shop (file:line): reason (1 finding)`. */
+export function formatExemption(exemption: Exemption, cluster?: string): string {
+  const object = `${exemption.object.kind} ${exemption.object.namespace ? `${exemption.object.namespace}/` : ''}${exemption.object.name}`;
+  const file = exemption.source ? ` (${exemption.source.file}${exemption.source.line ? `:${exemption.source.line}` : ''})` : '';
+  const count = exemption.findings.length === 0 ? 'nothing to exempt' : `${exemption.findings.length} finding(s) exempted`;
+  return `${cluster ? `[${cluster}] ` : ''}exempted ${exemption.rule}: ${object}${file}: ${JSON.stringify(exemption.reason)} (${count})`;
 }

@@ -6,7 +6,8 @@
  */
 import { FLUX_BOOTSTRAP_SOURCE, FLUX_SYSTEM_NAMESPACE, PULUMI_TOKEN_SECRET, SYSTEM_NAMESPACES } from '../lib/constants';
 import { PathSegment } from '../lib/field-path';
-import { CheckId, Finding, ManifestObject } from './types';
+import { Rule } from './rule';
+import { Finding, ManifestObject } from './types';
 import {
   asArray, asRecord, containersOf, findingAt, groupOf, kindOf, metadataOf, nameOf, namespaceOf, podTemplateOf, Universe,
 } from './universe';
@@ -85,39 +86,47 @@ function podReferences(object: ManifestObject): Reference[] {
   return refs;
 }
 
-function checkPodReferences(universe: Universe, object: ManifestObject, secrets: Map<string, Set<string> | undefined>): Finding[] {
+function secretReferences(object: ManifestObject, secrets: Map<string, Set<string> | undefined>): Finding[] {
+  const namespace = namespaceOf(object);
+  if (!namespace) return [];
+  const findings: Finding[] = [];
+  for (const ref of podReferences(object).filter((candidate) => candidate.kind === 'Secret')) {
+    const key = `${namespace}/${ref.name}`;
+    if (!secrets.has(key)) {
+      if (isBootstrapSecret(namespace, ref.name)) continue;
+      findings.push(findingAt('secret-reference', object, ref.path,
+        `reads Secret ${key}, which nothing here produces: the pods would wait in CreateContainerConfigError`,
+        `declare an ExternalSecret with target ${ref.name} in namespace ${namespace} (config secrets:), or fix the name`));
+    } else {
+      const keys = secrets.get(key);
+      if (ref.key !== undefined && keys !== undefined && !keys.has(ref.key)) {
+        findings.push(findingAt('secret-reference', object, [...ref.path, 'key'],
+          `reads key ${ref.key} of Secret ${key}, whose ExternalSecret writes only ${[...keys].sort().join(', ') || 'no keys'}`,
+          `add ${ref.key} to the ExternalSecret's data, or read one of its keys`));
+      }
+    }
+  }
+  return findings;
+}
+
+function configMapReferences(universe: Universe, object: ManifestObject): Finding[] {
+  const namespace = namespaceOf(object);
+  if (!namespace) return [];
+  return podReferences(object)
+    .filter((ref) => ref.kind === 'ConfigMap' && !universe.has('', 'ConfigMap', namespace, ref.name))
+    .map((ref) => findingAt('config-map-reference', object, ref.path, `reads ConfigMap ${namespace}/${ref.name}, which is not declared`,
+      `declare ConfigMap ${ref.name} in namespace ${namespace}, or fix the name`));
+}
+
+function serviceAccountReference(universe: Universe, object: ManifestObject): Finding[] {
   const namespace = namespaceOf(object);
   const template = podTemplateOf(object);
   if (!namespace || !template) return [];
-  const findings: Finding[] = [];
-  for (const ref of podReferences(object)) {
-    if (ref.kind === 'Secret') {
-      const key = `${namespace}/${ref.name}`;
-      if (!secrets.has(key)) {
-        if (isBootstrapSecret(namespace, ref.name)) continue;
-        findings.push(findingAt(CheckId.REFERENCES, object, ref.path,
-          `reads Secret ${key}, which nothing here produces: the pods would wait in CreateContainerConfigError`,
-          `declare an ExternalSecret with target ${ref.name} in namespace ${namespace} (config secrets:), or fix the name`));
-      } else {
-        const keys = secrets.get(key);
-        if (ref.key !== undefined && keys !== undefined && !keys.has(ref.key)) {
-          findings.push(findingAt(CheckId.REFERENCES, object, [...ref.path, 'key'],
-            `reads key ${ref.key} of Secret ${key}, whose ExternalSecret writes only ${[...keys].sort().join(', ') || 'no keys'}`,
-            `add ${ref.key} to the ExternalSecret's data, or read one of its keys`));
-        }
-      }
-    } else if (!universe.has('', 'ConfigMap', namespace, ref.name)) {
-      findings.push(findingAt(CheckId.REFERENCES, object, ref.path, `reads ConfigMap ${namespace}/${ref.name}, which is not declared`,
-        `declare ConfigMap ${ref.name} in namespace ${namespace}, or fix the name`));
-    }
-  }
   const serviceAccount = template.spec.serviceAccountName ?? template.spec.serviceAccount;
-  if (typeof serviceAccount === 'string' && serviceAccount !== 'default' && !universe.has('', 'ServiceAccount', namespace, serviceAccount)) {
-    findings.push(findingAt(CheckId.REFERENCES, object, [...template.specPath, 'serviceAccountName'],
-      `uses ServiceAccount ${namespace}/${serviceAccount}, which is not declared: the pods would never be created`,
-      `declare ServiceAccount ${serviceAccount} in namespace ${namespace}`));
-  }
-  return findings;
+  if (typeof serviceAccount !== 'string' || serviceAccount === 'default' || universe.has('', 'ServiceAccount', namespace, serviceAccount)) return [];
+  return [findingAt('service-account-reference', object, [...template.specPath, 'serviceAccountName'],
+    `uses ServiceAccount ${namespace}/${serviceAccount}, which is not declared: the pods would never be created`,
+    `declare ServiceAccount ${serviceAccount} in namespace ${namespace}`)];
 }
 
 /** Whether a ClusterSecretStore's `conditions` admit `namespace` (no conditions admit every namespace). */
@@ -153,42 +162,46 @@ function storeAdmits(store: ManifestObject, namespace: string, universe: Univers
   });
 }
 
-function checkStoreReference(universe: Universe, externalSecret: ManifestObject, ref: any, path: PathSegment[]): Finding[] {
+/**
+ * What is wrong with one store reference of an ExternalSecret: the store is not declared (`declared`),
+ * or it is a ClusterSecretStore whose conditions leave the namespace out (`admits`).
+ */
+function checkStoreReference(universe: Universe, externalSecret: ManifestObject, ref: any, path: PathSegment[], problem: 'declared' | 'admits'): Finding[] {
   const namespace = namespaceOf(externalSecret);
   if (!namespace || typeof ref?.name !== 'string') return [];
   const kind = ref.kind ?? 'SecretStore';
   if (kind === 'ClusterSecretStore') {
     const store = universe.find(ESO_GROUP, 'ClusterSecretStore', undefined, ref.name)[0];
     if (!store) {
-      return [findingAt(CheckId.REFERENCES, externalSecret, path, `uses ClusterSecretStore ${ref.name}, which is not declared`,
+      return problem !== 'declared' ? [] : [findingAt('secret-store-reference', externalSecret, path, `uses ClusterSecretStore ${ref.name}, which is not declared`,
         'declare the store, or fix secretStoreRef')];
     }
-    if (!storeAdmits(store, namespace, universe)) {
-      return [findingAt(CheckId.REFERENCES, externalSecret, path,
+    if (problem === 'admits' && !storeAdmits(store, namespace, universe)) {
+      return [findingAt('secret-store-conditions', externalSecret, path,
         `ClusterSecretStore ${ref.name} does not admit namespace ${namespace} (its conditions leave it out): ESO would refuse to sync`,
         `add ${namespace} to the store's conditions (declare the secret in config, which does this)`)];
     }
     return [];
   }
-  if (kind === 'SecretStore' && !universe.has(ESO_GROUP, 'SecretStore', namespace, ref.name)) {
-    return [findingAt(CheckId.REFERENCES, externalSecret, path, `uses SecretStore ${namespace}/${ref.name}, which is not declared`,
+  if (problem === 'declared' && kind === 'SecretStore' && !universe.has(ESO_GROUP, 'SecretStore', namespace, ref.name)) {
+    return [findingAt('secret-store-reference', externalSecret, path, `uses SecretStore ${namespace}/${ref.name}, which is not declared`,
       'declare the store in the same namespace, or fix secretStoreRef')];
   }
   return [];
 }
 
-function checkExternalSecrets(universe: Universe): Finding[] {
+function checkExternalSecrets(universe: Universe, problem: 'declared' | 'admits'): Finding[] {
   const findings: Finding[] = [];
   for (const externalSecret of universe.ofKind(ESO_GROUP, 'ExternalSecret')) {
     const spec = asRecord(externalSecret.manifest.spec);
-    if (spec?.secretStoreRef !== undefined) findings.push(...checkStoreReference(universe, externalSecret, asRecord(spec.secretStoreRef), ['spec', 'secretStoreRef']));
+    if (spec?.secretStoreRef !== undefined) findings.push(...checkStoreReference(universe, externalSecret, asRecord(spec.secretStoreRef), ['spec', 'secretStoreRef'], problem));
     asArray(spec?.data).forEach((entry, index) => {
       const storeRef = asRecord(asRecord(asRecord(entry)?.sourceRef)?.storeRef);
-      if (storeRef) findings.push(...checkStoreReference(universe, externalSecret, storeRef, ['spec', 'data', index, 'sourceRef', 'storeRef']));
+      if (storeRef) findings.push(...checkStoreReference(universe, externalSecret, storeRef, ['spec', 'data', index, 'sourceRef', 'storeRef'], problem));
     });
     asArray(spec?.dataFrom).forEach((entry, index) => {
       const storeRef = asRecord(asRecord(asRecord(entry)?.sourceRef)?.storeRef);
-      if (storeRef) findings.push(...checkStoreReference(universe, externalSecret, storeRef, ['spec', 'dataFrom', index, 'sourceRef', 'storeRef']));
+      if (storeRef) findings.push(...checkStoreReference(universe, externalSecret, storeRef, ['spec', 'dataFrom', index, 'sourceRef', 'storeRef'], problem));
     });
   }
   return findings;
@@ -204,7 +217,7 @@ function checkHelmReleases(universe: Universe): Finding[] {
     const namespace = typeof ref.namespace === 'string' ? ref.namespace : namespaceOf(release);
     const group = ref.kind === 'HelmChart' || ref.kind.endsWith('Repository') || ref.kind === 'Bucket' ? FLUX_SOURCE_GROUP : '';
     if (!universe.has(group, ref.kind, namespace, ref.name)) {
-      findings.push(findingAt(CheckId.REFERENCES, release, path, `chart source ${ref.kind} ${namespace}/${ref.name} is not declared`,
+      findings.push(findingAt('flux-source-reference', release, path, `chart source ${ref.kind} ${namespace}/${ref.name} is not declared`,
         `declare the ${ref.kind}, or fix the sourceRef`));
     }
   }
@@ -226,7 +239,7 @@ function checkKustomizations(universe: Universe): Finding[] {
       const dependencyNamespace = typeof ref.namespace === 'string' ? ref.namespace : namespace;
       dependencies.push(id(dependencyNamespace, ref.name));
       if (!universe.has(FLUX_KUSTOMIZE_GROUP, 'Kustomization', dependencyNamespace, ref.name)) {
-        findings.push(findingAt(CheckId.REFERENCES, kustomization, ['spec', 'dependsOn', index],
+        findings.push(findingAt('flux-dependencies', kustomization, ['spec', 'dependsOn', index],
           `depends on Kustomization ${dependencyNamespace}/${ref.name}, which is not declared: this layer would never be applied`,
           'fix the name in dependsOn, or declare that layer'));
       }
@@ -237,7 +250,7 @@ function checkKustomizations(universe: Universe): Finding[] {
       const sourceNamespace = typeof source.namespace === 'string' ? source.namespace : namespace;
       const bootstrapped = source.kind === 'GitRepository' && sourceNamespace === FLUX_SYSTEM_NAMESPACE && source.name === FLUX_BOOTSTRAP_SOURCE;
       if (!bootstrapped && !universe.has(FLUX_SOURCE_GROUP, source.kind, sourceNamespace, source.name)) {
-        findings.push(findingAt(CheckId.REFERENCES, kustomization, ['spec', 'sourceRef'], `source ${source.kind} ${sourceNamespace}/${source.name} is not declared`,
+        findings.push(findingAt('flux-source-reference', kustomization, ['spec', 'sourceRef'], `source ${source.kind} ${sourceNamespace}/${source.name} is not declared`,
           `declare it, or use the ${FLUX_BOOTSTRAP_SOURCE} GitRepository that flux bootstrap creates`));
       }
     }
@@ -255,7 +268,7 @@ function checkKustomizations(universe: Universe): Finding[] {
         const [namespace, name] = node.split('/');
         const object = universe.find(FLUX_KUSTOMIZE_GROUP, 'Kustomization', namespace || undefined, name)[0];
         if (object) {
-          findings.push(findingAt(CheckId.REFERENCES, object, ['spec', 'dependsOn'], `dependsOn forms a cycle: ${cycle.join(' → ')}; none of these layers would ever be applied`,
+          findings.push(findingAt('flux-dependencies', object, ['spec', 'dependsOn'], `dependsOn forms a cycle: ${cycle.join(' → ')}; none of these layers would ever be applied`,
             'remove one of the dependencies'));
         }
       }
@@ -274,7 +287,7 @@ function checkNamespacesDeclared(universe: Universe): Finding[] {
   for (const object of universe.objects) {
     const namespace = namespaceOf(object);
     if (!namespace || universe.namespace(namespace) || (SYSTEM_NAMESPACES as readonly string[]).includes(namespace)) continue;
-    findings.push(findingAt(CheckId.REFERENCES, object, ['metadata', 'namespace'], `namespace ${namespace} is not declared: the apply would fail with "namespaces \\"${namespace}\\" not found"`,
+    findings.push(findingAt('namespace-declared', object, ['metadata', 'namespace'], `namespace ${namespace} is not declared: the apply would fail with "namespaces \\"${namespace}\\" not found"`,
       `declare Namespace ${namespace} (config namespaces:) or move the object`));
   }
   return findings;
@@ -289,7 +302,7 @@ function checkDuplicates(universe: Universe): Finding[] {
     const first = seen.get(key);
     if (first) {
       const where = first.source ? ` (first in ${first.source.file}${first.source.line ? `:${first.source.line}` : ''})` : '';
-      findings.push(findingAt(CheckId.REFERENCES, object, ['metadata', 'name'], `another ${kindOf(object)} with this namespace and name is declared${where}: the second apply overwrites the first`,
+      findings.push(findingAt('duplicate-object', object, ['metadata', 'name'], `another ${kindOf(object)} with this namespace and name is declared${where}: the second apply overwrites the first`,
         'rename one of them or delete the duplicate'));
     } else {
       seen.set(key, object);
@@ -298,14 +311,68 @@ function checkDuplicates(universe: Universe): Finding[] {
   return findings;
 }
 
-export function checkReferences(universe: Universe): Finding[] {
-  const secrets = producedSecrets(universe);
-  return [
-    ...universe.objects.flatMap((object) => checkPodReferences(universe, object, secrets)),
-    ...checkExternalSecrets(universe),
-    ...checkHelmReleases(universe),
-    ...checkKustomizations(universe),
-    ...checkNamespacesDeclared(universe),
-    ...checkDuplicates(universe),
-  ];
-}
+export const secretReference: Rule = {
+  id: 'secret-reference',
+  group: 'house',
+  description: 'Every Secret a pod template reads (env, envFrom, volumes, projected, image pull secrets) and every key it reads is produced here, by an ExternalSecret or a Secret in the same namespace.',
+  check: ({ universe }) => {
+    const secrets = producedSecrets(universe);
+    return universe.objects.flatMap((object) => secretReferences(object, secrets));
+  },
+};
+
+export const configMapReference: Rule = {
+  id: 'config-map-reference',
+  group: 'house',
+  description: 'Every ConfigMap a pod template reads (not marked optional) is declared in the same namespace.',
+  check: ({ universe }) => universe.objects.flatMap((object) => configMapReferences(universe, object)),
+};
+
+export const serviceAccountReferenceRule: Rule = {
+  id: 'service-account-reference',
+  group: 'house',
+  description: 'Every ServiceAccount a pod template names (other than default) is declared in the same namespace.',
+  check: ({ universe }) => universe.objects.flatMap((object) => serviceAccountReference(universe, object)),
+};
+
+export const secretStoreReference: Rule = {
+  id: 'secret-store-reference',
+  group: 'house',
+  description: 'Every store an ExternalSecret names (SecretStore in its namespace, or ClusterSecretStore) is declared.',
+  check: ({ universe }) => checkExternalSecrets(universe, 'declared'),
+};
+
+export const secretStoreConditions: Rule = {
+  id: 'secret-store-conditions',
+  group: 'admission',
+  description: 'A declared ClusterSecretStore\'s conditions admit the namespace of every ExternalSecret that uses it (the External Secrets controller refuses to sync otherwise).',
+  check: ({ universe }) => checkExternalSecrets(universe, 'admits'),
+};
+
+export const fluxSourceReference: Rule = {
+  id: 'flux-source-reference',
+  group: 'house',
+  description: 'Every HelmRelease chart source and Kustomization sourceRef is declared (or is the flux-system GitRepository that flux bootstrap creates).',
+  check: ({ universe }) => [...checkHelmReleases(universe), ...checkKustomizations(universe).filter((finding) => finding.rule === 'flux-source-reference')],
+};
+
+export const fluxDependencies: Rule = {
+  id: 'flux-dependencies',
+  group: 'house',
+  description: 'Every Kustomization dependsOn names a declared Kustomization, and the dependencies form no cycle.',
+  check: ({ universe }) => checkKustomizations(universe).filter((finding) => finding.rule === 'flux-dependencies'),
+};
+
+export const namespaceDeclared: Rule = {
+  id: 'namespace-declared',
+  group: 'house',
+  description: 'Every namespace an object lives in is declared here, or is one every cluster has (default, kube-system, kube-public, kube-node-lease, flux-system).',
+  check: ({ universe }) => checkNamespacesDeclared(universe),
+};
+
+export const duplicateObject: Rule = {
+  id: 'duplicate-object',
+  group: 'house',
+  description: 'No two objects share API group, kind, namespace and name.',
+  check: ({ universe }) => checkDuplicates(universe),
+};

@@ -4,7 +4,8 @@
  * Flux would keep re-applying it over the rotated value.
  */
 import { PathSegment } from '../lib/field-path';
-import { CheckId, Finding, ManifestObject } from './types';
+import { Rule } from './rule';
+import { Finding, ManifestObject } from './types';
 import { asRecord, findingAt, groupOf, kindOf } from './universe';
 
 /** Shapes of real credentials, named so a message can say what was found without repeating it. */
@@ -35,22 +36,30 @@ function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, 
   }
 }
 
-export function checkObjectSecrets(objects: readonly ManifestObject[]): Finding[] {
+/** Secrets with content in Git. */
+function secretsWithData(objects: readonly ManifestObject[]): Finding[] {
   const findings: Finding[] = [];
   for (const object of objects) {
-    if (kindOf(object) === 'Secret' && groupOf(object) === '') {
-      for (const field of ['data', 'stringData']) {
-        const content = object.manifest[field];
-        if (content !== undefined && content !== null && (typeof content !== 'object' || Object.keys(asRecord(content) ?? {}).length > 0)) {
-          findings.push(findingAt(CheckId.SECRET_HYGIENE, object, [field], `Secret carries ${field} in Git: its values are readable by anyone with the repo`,
-            'delete the Secret and declare it under secrets: in config, so an ExternalSecret syncs it from Pulumi ESC'));
-        }
+    if (kindOf(object) !== 'Secret' || groupOf(object) !== '') continue;
+    for (const field of ['data', 'stringData']) {
+      const content = object.manifest[field];
+      if (content !== undefined && content !== null && (typeof content !== 'object' || Object.keys(asRecord(content) ?? {}).length > 0)) {
+        findings.push(findingAt('secret-data', object, [field], `Secret carries ${field} in Git: its values are readable by anyone with the repo`,
+          'delete the Secret and declare it under secrets: in config, so an ExternalSecret syncs it from Pulumi ESC'));
       }
     }
+  }
+  return findings;
+}
+
+/** Credential-shaped strings anywhere in an object (keys included). */
+function credentialsInObjects(objects: readonly ManifestObject[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const object of objects) {
     walkStrings(object.manifest, [], (text, path) => {
       const credential = credentialIn(text);
       if (credential) {
-        findings.push(findingAt(CheckId.SECRET_HYGIENE, object, path, `contains what looks like ${credential}`,
+        findings.push(findingAt('credential-leak', object, path, `contains what looks like ${credential}`,
           'remove it, revoke it (it may already be in Git history), and store it in Pulumi ESC'));
       }
     });
@@ -59,13 +68,13 @@ export function checkObjectSecrets(objects: readonly ManifestObject[]): Finding[
 }
 
 /** Credential-shaped strings in plain text files (cluster configs), reported by line. */
-export function checkTextSecrets(texts: ReadonlyArray<{ readonly file: string; readonly text: string }>): Finding[] {
+function credentialsInTexts(texts: ReadonlyArray<{ readonly file: string; readonly text: string }>): Finding[] {
   const findings: Finding[] = [];
   for (const { file, text } of texts) {
     for (const { name, pattern } of CREDENTIAL_PATTERNS) {
       for (const match of text.matchAll(new RegExp(pattern.source, 'g'))) {
         findings.push({
-          check: CheckId.SECRET_HYGIENE, source: { file, line: text.slice(0, match.index).split('\n').length },
+          rule: 'credential-leak', source: { file, line: text.slice(0, match.index).split('\n').length },
           message: `contains what looks like ${name}`,
           fix: 'remove it, revoke it (it may already be in Git history), and reference its ESC path under secrets: instead',
         });
@@ -74,3 +83,17 @@ export function checkTextSecrets(texts: ReadonlyArray<{ readonly file: string; r
   }
   return findings;
 }
+
+export const secretData: Rule = {
+  id: 'secret-data',
+  group: 'house',
+  description: 'No Secret carries data or stringData in Git: Secrets come from ExternalSecrets synced from Pulumi ESC.',
+  check: ({ universe }) => secretsWithData(universe.objects),
+};
+
+export const credentialLeak: Rule = {
+  id: 'credential-leak',
+  group: 'house',
+  description: 'No Tailscale key, AWS access key ID, Pulumi token or private key block in any object or cluster config.',
+  check: ({ universe, texts }) => [...credentialsInObjects(universe.objects), ...credentialsInTexts(texts)],
+};

@@ -10,7 +10,8 @@ import { cidrContains, isCanonicalCidr, isIpv4Address } from '../lib/network';
 import {
   CONTAINERBOOT_BOOL_ENV, CONTAINERBOOT_ENV, CONTAINERBOOT_MISTAKES, CONTAINERBOOT_TEST_ONLY_ENV, GO_BOOL_VALUES, TAILSCALE_IMAGE_REPOSITORIES,
 } from '../lib/tailscale';
-import { CheckId, Finding, ManifestObject } from './types';
+import { Rule } from './rule';
+import { Finding, ManifestObject } from './types';
 import { asArray, asRecord, containersOf, findingAt, podTemplateOf, Universe } from './universe';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped input, read defensively */
@@ -33,7 +34,7 @@ function checkContainer(object: ManifestObject, container: Record<string, any>, 
     .filter(({ entry }) => typeof entry?.name === 'string')
     .map(({ entry, index }) => ({ name: entry!.name, value: typeof entry!.value === 'string' ? entry!.value : undefined, valueFrom: asRecord(entry!.valueFrom), index }));
   const at = (entry: EnvEntry | undefined, message: string, fix: string, field: PathSegment[] = []) => findings.push(
-    findingAt(CheckId.TAILSCALE, object, entry ? [...path, 'env', entry.index, ...field] : [...path, 'env'], message, fix));
+    findingAt('tailscale-containerboot', object, entry ? [...path, 'env', entry.index, ...field] : [...path, 'env'], message, fix));
   const byName = new Map(entries.map((entry) => [entry.name, entry]));
 
   for (const entry of entries) {
@@ -99,7 +100,7 @@ function checkContainer(object: ManifestObject, container: Record<string, any>, 
   return findings;
 }
 
-export function checkTailscale(universe: Universe): Finding[] {
+function checkTailscale(universe: Universe): Finding[] {
   const findings: Finding[] = [];
   for (const object of universe.objects) {
     const template = podTemplateOf(object);
@@ -110,3 +111,10 @@ export function checkTailscale(universe: Universe): Finding[] {
   }
   return findings;
 }
+
+export const tailscaleContainerboot: Rule = {
+  id: 'tailscale-containerboot',
+  group: 'house',
+  description: 'Tailscale containers use only variables containerboot reads, valid Go booleans, canonical TS_ROUTES, an exit node by IP, state on disk and no inline auth key.',
+  check: ({ universe }) => checkTailscale(universe),
+};

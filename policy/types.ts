@@ -24,20 +24,10 @@ export interface ObjectRef {
   readonly name: string;
 }
 
-export enum CheckId {
-  YAML_SYNTAX = 'yaml-syntax',
-  POD_SECURITY = 'pod-security',
-  NAMESPACE_POLICY = 'namespace-policy',
-  SCHEMA = 'schema',
-  REFERENCES = 'references',
-  SECRET_HYGIENE = 'secret-hygiene',
-  NO_PULUMI = 'no-pulumi',
-  IMAGES = 'images',
-  TAILSCALE = 'tailscale',
-}
-
+/** One problem the gate found. */
 export interface Finding {
-  readonly check: CheckId;
+  /** The id of the rule that found it (see policy/rules.ts). */
+  readonly rule: string;
   readonly object?: ObjectRef;
   readonly source?: { readonly file: string; readonly line?: number };
   /** Field path inside the object, e.g. `spec.template.spec.containers[0].image`. */

@@ -5,7 +5,7 @@
  */
 import { formatFieldPath, PathSegment } from '../lib/field-path';
 import { parseApiVersion } from './schema/kinds';
-import { CheckId, Finding, ManifestObject, ObjectRef } from './types';
+import { Finding, ManifestObject, ObjectRef } from './types';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped input, read defensively */
 
@@ -39,7 +39,7 @@ export function namespaceOf(object: ManifestObject): string | undefined {
   return typeof namespace === 'string' && namespace !== '' ? namespace : undefined;
 }
 
-function refOf(object: ManifestObject): ObjectRef {
+export function refOf(object: ManifestObject): ObjectRef {
   return { kind: kindOf(object) || '(no kind)', namespace: namespaceOf(object), name: nameOf(object) || '(no name)' };
 }
 
@@ -120,11 +120,11 @@ export class Universe {
   }
 }
 
-/** Builds a finding about `object`, resolving the field path to a line when the source can. */
-export function findingAt(check: CheckId, object: ManifestObject, path: readonly PathSegment[], message: string, fix: string): Finding {
+/** Builds a finding of `rule` about `object`, resolving the field path to a line when the source can. */
+export function findingAt(rule: string, object: ManifestObject, path: readonly PathSegment[], message: string, fix: string): Finding {
   const line = object.source?.locate?.(path) ?? object.source?.line;
   return {
-    check,
+    rule,
     object: refOf(object),
     source: object.source ? { file: object.source.file, line } : undefined,
     path: path.length > 0 ? formatFieldPath(path) : undefined,

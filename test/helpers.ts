@@ -10,6 +10,7 @@ import { parseClusterConfig } from '../config/load';
 import { ClusterConfig } from '../config/schema';
 import { REPO_ROOT } from '../lib/paths';
 import { defaultSchemaRegistry } from '../pipeline/synth';
+import { Finding, GateOptions, Rule, ruleById, runGate } from '../policy';
 import { ManifestObject } from '../policy/types';
 
 /** The text of a shipped config file. */
@@ -78,4 +79,10 @@ export function schemas(): ReturnType<typeof defaultSchemaRegistry> {
 
 export function kubectlAvailable(): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, 'kubectl')));
+}
+
+/** The findings of the rules with these ids (exemptions applied) for these manifests, in the gate's order. */
+export function findingsOf(ruleIds: readonly string[], manifests: ReadonlyArray<Record<string, unknown>>, options: Partial<GateOptions> = {}): Finding[] {
+  const rules = ruleIds.map((id) => ruleById(id) ?? (() => { throw new Error(`no rule ${id}`); })()) as Rule[];
+  return [...runGate(objects(manifests), { schemas: schemas(), rules, ...options }).findings];
 }

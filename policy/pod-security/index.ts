@@ -5,7 +5,8 @@
  * because that warning is how the cluster got stuck for days.
  */
 import { PathSegment } from '../../lib/field-path';
-import { CheckId, Finding } from '../types';
+import { Rule } from '../rule';
+import { Finding } from '../types';
 import { findingAt, kindOf, nameOf, namespaceOf, podTemplateOf, Universe } from '../universe';
 import { enforcePolicy, evaluatePod, violationMessage, Violation } from './evaluate';
 
@@ -58,8 +59,15 @@ export function checkPodSecurity(universe: Universe, options: PodSecurityOptions
     const violations = evaluatePod(policy, template.metadata, template.spec);
     if (violations.length === 0) continue;
     const subject = kindOf(object) === 'Pod' ? `pods ${JSON.stringify(nameOf(object))} is forbidden` : 'its pods would be forbidden';
-    findings.push(findingAt(CheckId.POD_SECURITY, object, template.specPath as PathSegment[], `${subject}: ${violationMessage(policy, violations)}`,
+    findings.push(findingAt('pod-security', object, template.specPath as PathSegment[], `${subject}: ${violationMessage(policy, violations)}`,
       fixFor(violations, namespaceName)));
   }
   return findings;
 }
+
+export const podSecurity: Rule = {
+  id: 'pod-security',
+  group: 'admission',
+  description: 'Every pod template meets the enforce level and version of its Namespace, as the PodSecurity admission plugin judges the pods it creates.',
+  check: ({ universe, kubernetesMinor }) => checkPodSecurity(universe, { maxMinor: kubernetesMinor }),
+};

@@ -1,6 +1,4 @@
-import { checkTailscale } from '../../policy/tailscale';
-import { Universe } from '../../policy/universe';
-import { objects } from '../helpers';
+import { findingsOf } from '../helpers';
 
 const GOOD_ENV = [
   { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
@@ -20,7 +18,7 @@ function findings(env: Array<Record<string, unknown>>, image = 'tailscale/tailsc
     apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ts', namespace: 'tailscale' },
     spec: { template: { spec: { containers: [{ name: 'tailscale', image, env }] } } },
   };
-  return checkTailscale(new Universe(objects([daemonSet]))).map((f) => `${f.path}: ${f.message} | ${f.fix}`);
+  return findingsOf(['tailscale-containerboot'], [daemonSet]).map((f) => `${f.path}: ${f.message} | ${f.fix}`);
 }
 
 const replace = (name: string, entry: Record<string, unknown> | undefined) =>
