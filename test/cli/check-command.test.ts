@@ -237,3 +237,53 @@ describe('npm run check: usage', () => {
     expect(spawnSync(process.execPath, [script, 'check'], { encoding: 'utf8' }).status).toBe(2);
   });
 });
+
+describe('npm run check: choosing rules', () => {
+  /** A third-party style set: admitted by the API server, but against this repo's house rules. */
+  const thirdParty = () => {
+    const set = baseSet();
+    delete namespace(set).metadata.annotations;
+    namespace(set).metadata.labels['pod-security.kubernetes.io/audit-version'] = 'latest';
+    container(set).image = 'ghcr.io/goldfish-inc/shop:latest';
+    return set;
+  };
+
+  test('--only admission reports only what the cluster itself would refuse', () => {
+    const dir = writeSet(thirdParty());
+    expect(run(dir).code).toBe(1);
+    const { code, stdout } = run('--only', 'admission', dir);
+    expect(stdout).toMatch(/: clean \(rules not run: namespace-stated, pod-security-pinned, .*, exemption\)\n$/);
+    expect(code).toBe(0);
+    const broken = thirdParty();
+    container(broken).securityContext.privileged = true;
+    const refused = run('--only', 'admission', writeSet(broken));
+    expect(refused.stdout).toContain('violates PodSecurity "restricted:v1.33": privileged');
+    expect(refused.stdout).not.toContain('uses :latest');
+    expect(refused.code).toBe(1);
+  });
+
+  test('--skip by id leaves out exactly that rule', () => {
+    const { stdout } = run('--skip', 'image-pinned', writeSet(thirdParty()));
+    expect(stdout).not.toContain('uses :latest');
+    expect(stdout).toContain('can be pruned');
+    expect(stdout).toMatch(/: 2 problem\(s\) \(rules not run: image-pinned\)\n$/);
+  });
+
+  test('an unknown rule or group is a usage error that lists the valid names', () => {
+    const { code, stderr } = run('--only', 'admision', FIXTURES);
+    expect(code).toBe(2);
+    expect(stderr).toContain('"admision": neither a rule nor a group. Valid names:\ngroups: admission, house\nrules:  yaml-syntax, schema-kind,');
+    expect(run('--skip', 'pod-security,nope', FIXTURES).stderr).toContain('"nope": neither a rule nor a group');
+    expect(run('--only', 'image-pinned', '--skip', 'house', FIXTURES)).toMatchObject({ code: 2, stderr: expect.stringContaining('leave no rule to run') });
+    expect(run('--format', 'xml', FIXTURES)).toMatchObject({ code: 2, stderr: expect.stringContaining('--format "xml" is not one of text, json, sarif, github') });
+  });
+
+  test('an exemption is listed in the text summary', () => {
+    const set = thirdParty();
+    deployment(set).metadata.annotations = { 'ignore-check.oceanid.goldfish.inc/image-pinned': 'vendor image, digest tracked' };
+    const { stdout } = run(writeSet(set));
+    expect(stdout).not.toContain('uses :latest');
+    expect(stdout).toMatch(
+      /\nexempted image-pinned: Deployment shop\/shop \(.*manifests\.yaml:\d+\): "vendor image, digest tracked" \(1 finding\(s\) exempted\)\ncheck: /);
+  });
+});

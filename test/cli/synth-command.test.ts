@@ -6,7 +6,7 @@ import { Layer, treeFolder } from '../../lib/layout';
 import { REPO_ROOT } from '../../lib/paths';
 import { readGeneratedFiles } from '../../pipeline/plan';
 import { synthesize } from '../../pipeline/synth';
-import { kubectlAvailable, shippedConfigText, snapshotDir, tempDir } from '../helpers';
+import { fakeCredentials, kubectlAvailable, shippedConfigText, snapshotDir, tempDir } from '../helpers';
 
 const FLUX = path.join(REPO_ROOT, 'flux');
 const quiet = { write: () => undefined };
@@ -101,6 +101,66 @@ describe('npm run synth', () => {
     const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--out', out], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/0 written, 0 removed, 35 unchanged; gate clean/);
+  });
+});
+
+describe('npm run synth: choosing rules and formats', () => {
+  /** A config dir whose prod config carries a credential-shaped comment: one house finding (credential-leak). */
+  function leakyConfig(): string {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'prod.yaml'), `${shippedConfigText('prod')}# ${fakeCredentials.aws()}\n`);
+    return dir;
+  }
+  const lineOfLeak = shippedConfigText('prod').split('\n').length;
+
+  test.each([
+    [['--skip', 'admission']], [['--only', 'house']], [['--only', 'pod-security']], [['--skip', 'schema']],
+  ])('%j would leave admission rules out implicitly: usage error, nothing written', (options) => {
+    const out = path.join(tempDir(), 'flux');
+    const stderr = capture();
+    const code = runSynth([...options, '--out', out], quiet, stderr);
+    expect(stderr.text).toMatch(options[1] === 'schema' ? /neither a rule nor a group/ : /^synth runs every admission rule .* would leave out (yaml-syntax|schema-kind), /);
+    expect(code).toBe(2);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('an admission rule named by id in --skip is left out, and the summary says so', () => {
+    const stdout = capture();
+    expect(runSynth(['--skip', 'schema-unknown-field,image-pinned', '--out', path.join(tempDir(), 'flux')], stdout, quiet)).toBe(0);
+    expect(stdout.text).toMatch(/; gate clean, rules not run: schema-unknown-field, image-pinned \(\d+ ms\)\n$/);
+  });
+
+  test('a house finding refuses the tree; --format json reports it on stdout with file and line', () => {
+    const out = path.join(tempDir(), 'flux');
+    const stdout = capture();
+    const stderr = capture();
+    expect(runSynth(['--config-dir', leakyConfig(), '--out', out, '--format', 'json'], stdout, stderr)).toBe(1);
+    expect(stderr.text).toBe('');
+    expect(fs.existsSync(out)).toBe(false);
+    const report = JSON.parse(stdout.text);
+    expect([report.version, report.command, report.result, report.scope]).toEqual([1, 'synth', 'findings', { clusters: ['prod'] }]);
+    expect(report.findings).toEqual([{
+      rule: 'credential-leak', group: 'house', cluster: 'prod', file: expect.stringMatching(/\/prod\.yaml$/), line: lineOfLeak,
+      message: 'contains what looks like an AWS access key ID (AKIA…)',
+      fix: 'remove it, revoke it (it may already be in Git history), and reference its ESC path under secrets: instead',
+    }]);
+  });
+
+  test('--skip of that house rule lets synth write, and the JSON says what was written', () => {
+    const out = path.join(tempDir(), 'flux');
+    const stdout = capture();
+    expect(runSynth(['--config-dir', leakyConfig(), '--out', out, '--skip', 'credential-leak', '--format', 'json'], stdout, quiet)).toBe(0);
+    const report = JSON.parse(stdout.text);
+    expect([report.result, report.findings, report.rules.skipped]).toEqual(['clean', [], ['credential-leak']]);
+    expect([...report.synth.written].sort()).toEqual([...snapshotDir(out).keys()].sort());
+    expect([report.synth.removed, report.synth.unchanged]).toEqual([[], 0]);
+  });
+
+  test('--format github refuses with one annotation per finding', () => {
+    const stdout = capture();
+    expect(runSynth(['--config-dir', leakyConfig(), '--out', path.join(tempDir(), 'flux'), '--format', 'github'], stdout, quiet)).toBe(1);
+    expect(stdout.text).toMatch(new RegExp(`^::error file=[^,]*/prod\\.yaml,line=${lineOfLeak},title=\\[prod\\] credential-leak::contains what looks like an AWS access key ID \\(AKIA…\\)%0Afix: `));
+    expect(stdout.text.trim().split('\n')).toHaveLength(1);
   });
 });
 
