@@ -26,6 +26,7 @@ const ENTRY_POINTS = {
   plan: 'cli/plan.ts',
   import: 'scripts/import.ts',
   'config-schema': 'scripts/config-schema.ts',
+  docs: 'scripts/docs.ts',
   bench: 'bench/bench.ts',
   'bench-configs': 'bench/generate-configs.ts',
 };
