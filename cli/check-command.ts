@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { readManifests } from '../pipeline/manifest-files';
 import { defaultSchemaRegistry } from '../pipeline/synth';
 import { formatExemption, formatFinding, NEWEST_POLICY_MINOR, runGate } from '../policy';
-import { GATE_OPTIONS, GATE_USAGE, parseGateOptions } from './gate-options';
+import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { Output, parseCommandLine } from './output';
 import { renderReport } from './report';
 
@@ -18,7 +18,7 @@ Folders named flux-system (written by flux bootstrap), node_modules and .git are
 
   --kubernetes-version 1.MINOR   the cluster's version: Pod Security never applies newer rules
                                  (default: 1.${NEWEST_POLICY_MINOR}, the newest policy known)
-${GATE_USAGE}
+${gateUsage(33)}
 
 \`--only admission\` reports only what the cluster itself would refuse. Exit codes: 0 clean, 1 findings, 2 usage.
 `;

@@ -12,9 +12,14 @@ export const GATE_OPTIONS = {
   'format': { type: 'string', default: 'text' },
 } as const;
 
-export const GATE_USAGE = `  --only RULE|GROUP    run only these rules (ids or the groups admission, house); repeatable, or comma-separated
-  --skip RULE|GROUP    leave these rules out; repeatable, or comma-separated
-  --format FORMAT      ${FORMATS.join('|')} (default text): json and sarif for tools, github for workflow annotations`;
+/** The usage lines of these options, descriptions starting at `column` to line up with the command's own. */
+export function gateUsage(column: number): string {
+  return [
+    ['--only RULE|GROUP', 'run only these rules (ids, or the groups admission and house); repeatable or comma-separated'],
+    ['--skip RULE|GROUP', 'leave these rules out; repeatable or comma-separated'],
+    ['--format FORMAT', `${FORMATS.join('|')} (default text); json and sarif for tools, github for workflow annotations`],
+  ].map(([option, description]) => `  ${option.padEnd(column - 2)}${description}`).join('\n');
+}
 
 export interface GateOptionValues {
   readonly only?: readonly string[];

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { formatExemption } from '../policy';
 import { TreeConflictError, writeTree } from '../pipeline/tree-writer';
-import { GATE_OPTIONS, GATE_USAGE, parseGateOptions } from './gate-options';
+import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { refusalText, synthesizeValidConfig } from './gated-synth';
 import { Output, parseCommandLine } from './output';
 import { renderReport } from './report';
@@ -24,7 +24,7 @@ const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [-
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
   --out DIR          the Flux tree to write (default: ${FLUX_DIR}/)
   --timings          print how long each phase took (config, build, render, gate, write)
-${GATE_USAGE}
+${gateUsage(21)}
 
 synth writes what the cluster applies, so it runs every admission rule: --only and --skip may leave
 one out only when --skip names it by id (never through a group), and synth then says so.
