@@ -59,20 +59,17 @@ export function runCheck(argv: readonly string[], stdout: Output, stderr: Output
   });
   for (const folder of manifests.skipped) stderr.write(`skipped ${folder}\n`);
   const code = gate.findings.length === 0 ? 0 : 1;
+  const skipped = options.selection.leftOut.length > 0 ? ` (rules not run: ${options.selection.leftOut.map((rule) => rule.id).join(', ')})` : '';
+  const summary = `check: ${manifests.objects.length} object(s) in ${manifests.files.length} file(s): `
+    + `${gate.findings.length === 0 ? 'clean' : `${gate.findings.length} problem(s)`}${skipped}`;
   if (options.format !== 'text') {
     stdout.write(renderReport(options.format, {
-      command: 'check', selection: options.selection, scope: { objects: manifests.objects.length, files: manifests.files.length },
+      command: 'check', selection: options.selection, scope: { objects: manifests.objects.length, files: manifests.files.length }, summary,
       findings: gate.findings.map((finding) => ({ finding })), exemptions: gate.exemptions.map((exemption) => ({ exemption })),
     }));
     return code;
   }
-  const scope = `${manifests.objects.length} object(s) in ${manifests.files.length} file(s)`;
-  const exempted = gate.exemptions.map((exemption) => `${formatExemption(exemption)}\n`).join('');
-  const skipped = options.selection.leftOut.length > 0 ? ` (rules not run: ${options.selection.leftOut.map((rule) => rule.id).join(', ')})` : '';
-  if (gate.findings.length === 0) {
-    stdout.write(`${exempted}check: ${scope}: clean${skipped}\n`);
-    return code;
-  }
-  stdout.write(`${gate.findings.map((finding) => formatFinding(finding)).join('\n')}\n\n${exempted}check: ${scope}: ${gate.findings.length} problem(s)${skipped}\n`);
+  const findings = gate.findings.length === 0 ? '' : `${gate.findings.map((finding) => formatFinding(finding)).join('\n')}\n\n`;
+  stdout.write(`${findings}${gate.exemptions.map((exemption) => `${formatExemption(exemption)}\n`).join('')}${summary}\n`);
   return code;
 }

@@ -30,6 +30,8 @@ export interface GateReport {
   readonly exemptions: ReadonlyArray<{ readonly cluster?: string; readonly exemption: Exemption }>;
   /** What was looked at: counts for check, cluster names for synth. */
   readonly scope: { readonly objects?: number; readonly files?: number; readonly clusters?: readonly string[] };
+  /** The command's one-line text summary, printed after GitHub's annotations for whoever reads the log. */
+  readonly summary?: string;
   /** Extra top-level fields of the JSON report (synth: what was written). */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -159,7 +161,7 @@ function workflowCommand(command: 'error' | 'notice', properties: Record<string,
   return `::${command}${props.length > 0 ? ` ${props.join(',')}` : ''}::${escapeData(message)}`;
 }
 
-/** GitHub Actions workflow commands: an error annotation per finding, a notice per exemption. */
+/** GitHub Actions workflow commands: an error annotation per finding, a notice per exemption; then the summary. */
 export function renderGithub(report: GateReport): string {
   const lines = [
     ...report.findings.map(({ cluster, finding }) => workflowCommand('error', {
@@ -172,6 +174,7 @@ export function renderGithub(report: GateReport): string {
       line: exemption.source?.line,
       title: [cluster ? `[${cluster}]` : undefined, `exempted from ${exemption.rule}`, objectLabel(exemption.object)].filter(Boolean).join(' '),
     }, `${exemption.reason} (${exemption.findings.length} finding(s) exempted)`)),
+    ...(report.summary === undefined ? [] : [report.summary]),
   ];
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

@@ -57,13 +57,13 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
   const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules }, stderr,
     'synth refused', 'nothing was written');
   if (!result) return 1;
-  const report = (extra?: Record<string, unknown>) => renderReport(format as Exclude<typeof format, 'text'>, {
+  const report = (summary: string, extra?: Record<string, unknown>) => renderReport(format as Exclude<typeof format, 'text'>, {
     command: 'synth', selection, scope: { clusters: result.configs.map((loaded) => loaded.config.cluster.name) },
-    findings: result.findings, exemptions: result.exemptions, extra,
+    findings: result.findings, exemptions: result.exemptions, summary, extra,
   });
   if (result.findings.length > 0) {
     if (format === 'text') stderr.write(refusalText(result, 'synth refused', 'nothing was written'));
-    else stdout.write(report());
+    else stdout.write(report(`synth refused: ${result.findings.length} problem(s); nothing was written`));
     return 1;
   }
 
@@ -91,16 +91,19 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
     // Machine formats own stdout; timings are for the person watching.
     (format === 'text' ? stdout : stderr).write(`timings: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`).join(', ')}\n`);
   }
-  if (format !== 'text') {
-    stdout.write(report({ synth: { out: path.relative(process.cwd(), out) || '.', written: summary.written, removed: summary.removed, unchanged: summary.unchanged } }));
-    return 0;
-  }
   const clusters = result.configs.map((loaded) => loaded.config.cluster.name).join(', ');
-  const changes = [...summary.written.map((file) => `  wrote   ${file}`), ...summary.removed.map((file) => `  removed ${file}`)];
-  const exempted = result.exemptions.map(({ cluster, exemption }) => `${formatExemption(exemption, cluster)}\n`).join('');
   const skipped = selection.leftOut.length > 0 ? `, rules not run: ${selection.leftOut.map((rule) => rule.id).join(', ')}` : '';
   const elapsed = Math.round(performance.now() - started);
-  stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}synth: ${clusters} → ${path.relative(process.cwd(), out) || '.'}/: `
-    + `${summary.written.length} written, ${summary.removed.length} removed, ${summary.unchanged} unchanged; gate clean${skipped} (${elapsed} ms)\n`);
+  const summaryLine = `synth: ${clusters} → ${path.relative(process.cwd(), out) || '.'}/: `
+    + `${summary.written.length} written, ${summary.removed.length} removed, ${summary.unchanged} unchanged; gate clean${skipped} (${elapsed} ms)`;
+  if (format !== 'text') {
+    stdout.write(report(summaryLine, {
+      synth: { out: path.relative(process.cwd(), out) || '.', written: summary.written, removed: summary.removed, unchanged: summary.unchanged },
+    }));
+    return 0;
+  }
+  const changes = [...summary.written.map((file) => `  wrote   ${file}`), ...summary.removed.map((file) => `  removed ${file}`)];
+  const exempted = result.exemptions.map(({ cluster, exemption }) => `${formatExemption(exemption, cluster)}\n`).join('');
+  stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}${summaryLine}\n`);
   return 0;
 }

@@ -113,13 +113,14 @@ describe('--format sarif', () => {
 });
 
 describe('--format github', () => {
-  test('one error per finding and a notice per exemption, with file and line', () => {
+  test('one error per finding and a notice per exemption, with file and line, then the summary for people', () => {
     const { code, stdout } = check('--format', 'github', FIXTURE);
     expect(code).toBe(1);
     expect(stdout.split('\n')).toEqual([
       `::error file=${FILE},line=22,title=metadata-labels ConfigMap shop/settings::metadata.labels.discount: label value "50%25": must consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit%0Afix: fix the label value (quote numbers and booleans)`,
       `::error file=${FILE},line=41,title=schema-unknown-field Pod shop/web::spec.containers[0].imagePullPolicys: unknown field: the API server would drop it (check the spelling and the API version)%0Afix: remove the field or correct its name`,
       `::notice file=${FILE},line=32,title=exempted from image-pinned Pod shop/web::upstream publishes only :latest, 100%25 of the time (1 finding(s) exempted)`,
+      'check: 3 object(s) in 1 file(s): 2 problem(s)',
       '',
     ]);
   });
