@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { readManifests } from '../pipeline/manifest-files';
 import { defaultSchemaRegistry } from '../pipeline/synth';
+import { describeKubernetesSchemaVersions, isKubernetesSchemaVersion, NEWEST_KUBERNETES_SCHEMA_VERSION } from '../lib/kubernetes-versions';
 import { formatExemption, formatFinding, NEWEST_POLICY_MINOR, runGate } from '../policy';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { Output, parseCommandLine } from './output';
@@ -16,8 +17,11 @@ const USAGE = `usage: npm run check -- [--kubernetes-version 1.MINOR] [--only RU
 Checks YAML manifests (files, or folders walked for *.yaml/*.yml) with the synth gate.
 Folders named flux-system (written by flux bootstrap), node_modules and .git are not entered.
 
-  --kubernetes-version 1.MINOR   the cluster's version: Pod Security never applies newer rules
-                                 (default: 1.${NEWEST_POLICY_MINOR}, the newest policy known)
+  --kubernetes-version 1.MINOR   the cluster's version: objects are validated against its schema
+                                 (bundled: ${describeKubernetesSchemaVersions()}) and Pod Security never
+                                 applies newer rules (default: schema ${NEWEST_KUBERNETES_SCHEMA_VERSION}, the newest
+                                 bundled, which reports the fewest newer fields as unknown; Pod
+                                 Security 1.${NEWEST_POLICY_MINOR}, the newest policy known)
 ${gateUsage(33)}
 
 \`--only admission\` reports only what the cluster itself would refuse. Exit codes: 0 clean, 1 findings, 2 usage.
@@ -48,6 +52,10 @@ export function runCheck(argv: readonly string[], stdout: Output, stderr: Output
     const match = /^v?1\.(0|[1-9][0-9]*)$/.exec(version);
     if (!match) {
       stderr.write(`--kubernetes-version ${JSON.stringify(version)} must look like 1.33\n`);
+      return 2;
+    }
+    if (!isKubernetesSchemaVersion(`1.${match[1]}`)) {
+      stderr.write(`--kubernetes-version ${version}: no bundled schema for Kubernetes 1.${match[1]}; bundled: ${describeKubernetesSchemaVersions()}\n`);
       return 2;
     }
     kubernetesMinor = Number(match[1]);

@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { POD_SECURITY_LEVELS, PLATFORM_NAMESPACES, SYSTEM_NAMESPACES, TAILNET_IPV4_RANGE, TAILSCALE_NAMESPACE } from '../lib/constants';
 import { GO_DURATION } from '../lib/durations';
+import { describeKubernetesSchemaVersions, KUBERNETES_SCHEMA_VERSIONS } from '../lib/kubernetes-versions';
 import { escPathProblem } from '../lib/esc';
 import { dnsLabelProblem, dnsSubdomainProblem, hostPathProblem, secretKeyProblem } from '../lib/kubernetes-names';
 import { HOSTNAME_SUFFIX, TAILSCALE_TAG } from '../lib/tailscale';
@@ -35,9 +36,9 @@ const ClusterSchema = v.strictObject({
   name: v.pipe(dnsLabel('the cluster name'), v.description('Cluster name; must equal the file name (config/<name>.yaml).')),
   description: v.pipe(v.string(), v.minLength(1), v.description('What this cluster is, for people reading the tree.')),
   kubernetesVersion: v.pipe(
-    v.string(),
-    v.regex(/^1\.(2[5-9]|[3-9][0-9])$/, (issue) => `expected the cluster's Kubernetes minor version such as "1.33" (1.25 or newer), got ${received(issue)}`),
-    v.description('Minor version of the API server. Namespaces pin their Pod Security version to it, and the synth gate evaluates that version.'),
+    v.picklist(KUBERNETES_SCHEMA_VERSIONS, (issue) =>
+      `expected the cluster's Kubernetes minor version, one of those whose schema the gate bundles (${describeKubernetesSchemaVersions()}), got ${received(issue)}`),
+    v.description('Minor version of the API server. Namespaces pin their Pod Security version to it, and the synth gate evaluates that version and validates against its schema.'),
   ),
   podCidr: v.pipe(cidr, v.description('Pod network (K3s --cluster-cidr, default 10.42.0.0/16).')),
   serviceCidr: v.pipe(cidr, v.description('Service network (K3s --service-cidr, default 10.43.0.0/16).')),

@@ -7,6 +7,7 @@ import { applyExemptions, Exemption } from './exemptions';
 import { GateContext, Rule } from './rule';
 import { RULES } from './rules';
 import { SchemaRegistry } from './schema';
+import { NEWEST_KUBERNETES_SCHEMA_VERSION } from '../lib/kubernetes-versions';
 import { Finding, ManifestObject } from './types';
 import { Universe } from './universe';
 
@@ -24,8 +25,9 @@ export interface GateOptions {
   readonly schemas: SchemaRegistry;
   /**
    * Minor version of the cluster's API server. Pod Security never evaluates a policy newer than the
-   * server knows, whatever the labels say.
-   * @default NEWEST_POLICY_MINOR
+   * server knows, whatever the labels say; objects are validated against that version's schema,
+   * which must be bundled (lib/kubernetes-versions.ts).
+   * @default - NEWEST_POLICY_MINOR for Pod Security, NEWEST_KUBERNETES_SCHEMA_VERSION for schemas
    */
   readonly kubernetesMinor?: number;
   /**
@@ -66,8 +68,9 @@ function sorted(findings: readonly Finding[]): Finding[] {
 /** Every finding of the selected rules for the universe made of `objects`, after exemptions. */
 export function runGate(objects: readonly ManifestObject[], options: GateOptions): GateResult {
   const universe = new Universe(objects);
+  const schemas = options.schemas.at(options.kubernetesMinor === undefined ? NEWEST_KUBERNETES_SCHEMA_VERSION : `1.${options.kubernetesMinor}`);
   const context: GateContext = {
-    universe, schemas: options.schemas, kubernetesMinor: options.kubernetesMinor, texts: options.texts ?? [], unreadable: options.unreadable ?? [],
+    universe, schemas, kubernetesMinor: options.kubernetesMinor, texts: options.texts ?? [], unreadable: options.unreadable ?? [],
   };
   const selected = options.rules ?? RULES;
   const found = selected.flatMap((rule) => rule.check(context));

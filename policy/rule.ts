@@ -3,7 +3,7 @@
  * repo), a one-line description, and a function from the universe to findings. The list of every
  * rule is policy/rules.ts.
  */
-import { SchemaRegistry } from './schema/validator';
+import type { VersionedSchemas } from './schema/validator';
 import { Finding } from './types';
 import { Universe } from './universe';
 
@@ -17,7 +17,8 @@ export type RuleGroup = (typeof RULE_GROUPS)[number];
 /** Everything a rule may look at. Built once per gate run. */
 export interface GateContext {
   readonly universe: Universe;
-  readonly schemas: SchemaRegistry;
+  /** The bundled schemas at the cluster's Kubernetes version. */
+  readonly schemas: VersionedSchemas;
   /** Minor version of the cluster's API server; undefined means the newest policy the gate knows. */
   readonly kubernetesMinor?: number;
   /** Source files that are not manifests (cluster configs), scanned for credential-shaped strings. */

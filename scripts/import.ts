@@ -4,8 +4,9 @@
  * 1. For each CRD listed in cdk8s.yaml, drop the versions the CRD no longer serves (ESO still ships
  *    v1beta1 with `served: false`; its classes would be dead weight of about 1 MB) and run
  *    `cdk8s import NAME:=FILE` on that copy, one command per CRD.
- * 2. Write imports/schemas.json: the closed JSON Schemas of the built-in kinds (from
- *    imports/k8s-1.28/_definitions.json) and of every served CRD version, for the synth gate.
+ * 2. Write imports/schemas.json: the closed JSON Schemas of the built-in kinds of every bundled
+ *    Kubernetes version (imports/k8s-<version>/_definitions.json, lib/kubernetes-versions.ts) and of
+ *    every served CRD version with its CEL rules, for the synth gate.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -52,8 +53,8 @@ function main(): void {
   generateBindings(specs);
   const bundle = buildSchemaBundle(specs.map((spec) => spec.file));
   fs.writeFileSync(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), `${JSON.stringify(bundle, null, 1)}\n`);
-  const kindCount = Object.values(bundle.kinds).reduce((sum, group) => sum + Object.keys(group).length, 0);
-  process.stdout.write(`imports/: ${specs.length} CRD bindings, ${kindCount} kinds in ${SCHEMA_BUNDLE_FILE}\n`);
+  const versions = Object.keys(bundle.kubernetes).join(', ');
+  process.stdout.write(`imports/: ${specs.length} CRD bindings; ${SCHEMA_BUNDLE_FILE}: Kubernetes ${versions}, ${Object.keys(bundle.definitions).length} distinct definitions\n`);
 }
 
 main();

@@ -1,16 +1,16 @@
 /**
- * Builds the schema bundle (imports/schemas.json) from the vendored Kubernetes definitions and CRDs.
+ * Builds the schema bundle (imports/schemas.json) from the vendored Kubernetes definitions of every
+ * bundled version (lib/kubernetes-versions.ts) and the vendored CRDs.
  * Runs at import time only: parsing the ESO CRDs takes about a second, which synth must not pay.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { KUBERNETES_SCHEMA_VERSIONS, kubernetesDefinitionsFile } from '../../lib/kubernetes-versions';
 import { REPO_ROOT } from '../../lib/paths';
-import { CLUSTER_SCOPED_BUILT_IN_KINDS, KindInfo, KindVersion, NON_MANIFEST_KINDS, SchemaBundle } from './kinds';
+import { celSkeleton } from '../cel/skeleton';
+import { CLUSTER_SCOPED_BUILT_IN_KINDS, KindInfo, KindVersion, KubernetesSchemas, NON_MANIFEST_KINDS, SchemaBundle } from './kinds';
 import { closeBuiltInSchema, closeCustomResourceSchema } from './structural';
-
-/** The vendored Kubernetes 1.28 schema (cdk8s-team/cdk8s kubernetes-schemas/v1.28.0). */
-export const K8S_DEFINITIONS_FILE = 'imports/k8s-1.28/_definitions.json';
 
 interface CrdVersion {
   name: string;
@@ -34,7 +34,7 @@ export function readCrd(file: string): Crd {
   return crd;
 }
 
-function builtInKinds(definitions: Record<string, Definition>): Record<string, Record<string, KindInfo>> {
+function builtInKinds(definitions: Record<string, Definition>, source: string): KubernetesSchemas['kinds'] {
   const kinds: Record<string, Record<string, { scope: KindInfo['scope']; source: string; versions: Record<string, KindVersion> }>> = {};
   for (const [definitionName, definition] of Object.entries(definitions)) {
     for (const gvk of definition['x-kubernetes-group-version-kind'] ?? []) {
@@ -42,7 +42,7 @@ function builtInKinds(definitions: Record<string, Definition>): Record<string, R
       const group = (kinds[gvk.group] ??= {});
       const info = (group[gvk.kind] ??= {
         scope: CLUSTER_SCOPED_BUILT_IN_KINDS.has(gvk.kind) ? 'Cluster' : 'Namespaced',
-        source: K8S_DEFINITIONS_FILE,
+        source,
         versions: {},
       });
       info.versions[gvk.version] = { served: true, schema: { $ref: `#/definitions/${definitionName}` } };
@@ -51,18 +51,48 @@ function builtInKinds(definitions: Record<string, Definition>): Record<string, R
   return kinds;
 }
 
-/** Closed schemas of every built-in kind and of every version of the given CRD files. */
+/** Closed schemas of every built-in kind of every bundled Kubernetes version, and of every version of the given CRD files. */
 export function buildSchemaBundle(crdFiles: readonly string[]): SchemaBundle {
-  const raw = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, K8S_DEFINITIONS_FILE), 'utf8')).definitions as Record<string, Definition>;
-  const definitions = Object.fromEntries(Object.entries(raw).map(([name, schema]) => [name, closeBuiltInSchema(schema)]));
-  const kinds = builtInKinds(raw);
+  const definitions: Record<string, unknown> = {};
+  const serialized = new Map<string, string>();
+  const keysOf = new Map<string, string[]>();
+  const kubernetes: Record<string, KubernetesSchemas> = {};
+  // Newest first: the plain name holds the newest variant, older versions point at theirs.
+  for (const version of [...KUBERNETES_SCHEMA_VERSIONS].reverse()) {
+    const source = kubernetesDefinitionsFile(version);
+    const raw = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, source), 'utf8')).definitions as Record<string, Definition>;
+    const variants: Record<string, string> = {};
+    for (const [name, schema] of Object.entries(raw)) {
+      const closed = closeBuiltInSchema(schema);
+      const text = JSON.stringify(closed);
+      if (!(name in definitions)) {
+        definitions[name] = closed;
+        serialized.set(name, text);
+        keysOf.set(name, [name]);
+        continue;
+      }
+      const existing = keysOf.get(name)!.find((key) => serialized.get(key) === text);
+      if (existing === name) continue;
+      const key = existing ?? `${name}@${version}`;
+      if (!existing) {
+        definitions[key] = closed;
+        serialized.set(key, text);
+        keysOf.get(name)!.push(key);
+      }
+      variants[name] = key;
+    }
+    kubernetes[version] = { source, variants, kinds: builtInKinds(raw, source) };
+  }
+  const crds: Record<string, Record<string, KindInfo>> = {};
   for (const file of crdFiles) {
     const crd = readCrd(file);
-    const versions = Object.fromEntries(crd.spec.versions.map((version): [string, KindVersion] => [
-      version.name,
-      version.served ? { served: true, schema: closeCustomResourceSchema(version.schema?.openAPIV3Schema ?? {}) } : { served: false },
-    ]));
-    (kinds[crd.spec.group] ??= {})[crd.spec.names.kind] = { scope: crd.spec.scope, source: file, versions };
+    const versions = Object.fromEntries(crd.spec.versions.map((version): [string, KindVersion] => {
+      if (!version.served) return [version.name, { served: false }];
+      const cel = celSkeleton(version.schema?.openAPIV3Schema);
+      return [version.name, { served: true, schema: closeCustomResourceSchema(version.schema?.openAPIV3Schema ?? {}), ...(cel === undefined ? {} : { cel }) }];
+    }));
+    (crds[crd.spec.group] ??= {})[crd.spec.names.kind] = { scope: crd.spec.scope, source: file, versions };
   }
-  return { definitions, kinds };
+  const ordered = Object.fromEntries(Object.keys(kubernetes).sort().map((version) => [version, kubernetes[version]]));
+  return { definitions, kubernetes: ordered, crds };
 }

@@ -1,7 +1,7 @@
 /**
- * Gate check: every object against the schema of its kind (vendored CRDs, Kubernetes 1.28, or a CRD
- * among the checked files), with unknown fields refused, plus the API server's rules for names,
- * labels, annotations and namespaces.
+ * Gate check: every object against the schema of its kind (vendored CRDs, the bundled Kubernetes
+ * schema of the cluster's version, or a CRD among the checked files), with unknown fields refused,
+ * plus the API server's rules for names, labels, annotations and namespaces.
  */
 import { PathSegment } from '../../lib/field-path';
 import { dnsLabelProblem, dnsSubdomainProblem, labelValueProblem, qualifiedNameProblem } from '../../lib/kubernetes-names';
@@ -10,9 +10,10 @@ import { Finding, ManifestObject } from '../types';
 import { asArray, asRecord, findingAt, kindOf, metadataOf, Universe } from '../universe';
 import { closeCustomResourceSchema } from './structural';
 import { parseApiVersion, Scope } from './kinds';
-import { SchemaRegistry } from './validator';
+import { VersionedSchemas } from './validator';
 
 export { SchemaRegistry } from './validator';
+export type { VersionedSchemas } from './validator';
 
 /** Kinds whose names need only be valid path segments (RBAC allows `system:...`). */
 const PATH_SEGMENT_NAMED_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
@@ -26,11 +27,11 @@ interface KindSource {
   readonly served: readonly string[];
   readonly all: readonly string[];
   readonly source: string;
-  readonly validate: (version: string, object: unknown) => ReturnType<SchemaRegistry['validate']>;
+  readonly validate: (version: string, object: unknown) => ReturnType<VersionedSchemas['validate']>;
 }
 
 /** Kinds defined by CustomResourceDefinitions among the checked objects, keyed `group|kind`. */
-function crdKinds(universe: Universe, registry: SchemaRegistry): Map<string, KindSource> {
+function crdKinds(universe: Universe, registry: VersionedSchemas): Map<string, KindSource> {
   const kinds = new Map<string, KindSource>();
   for (const crd of universe.ofKind('apiextensions.k8s.io', 'CustomResourceDefinition')) {
     const spec = asRecord(crd.manifest.spec);
@@ -50,7 +51,7 @@ function crdKinds(universe: Universe, registry: SchemaRegistry): Map<string, Kin
   return kinds;
 }
 
-function bundleKind(registry: SchemaRegistry, group: string, kind: string): KindSource | undefined {
+function bundleKind(registry: VersionedSchemas, group: string, kind: string): KindSource | undefined {
   const info = registry.kind(group, kind);
   if (!info) return undefined;
   const versions = Object.entries(info.versions);
@@ -105,7 +106,7 @@ function checkMetadata(object: ManifestObject, scope: Scope): Finding[] {
   return findings;
 }
 
-export function checkSchemas(universe: Universe, registry: SchemaRegistry): Finding[] {
+export function checkSchemas(universe: Universe, registry: VersionedSchemas): Finding[] {
   const findings: Finding[] = [];
   const fromCrds = crdKinds(universe, registry);
   for (const object of universe.objects) {
@@ -118,7 +119,7 @@ export function checkSchemas(universe: Universe, registry: SchemaRegistry): Find
     const known = fromCrds.get(`${group}|${kind}`) ?? bundleKind(registry, group, kind);
     if (!known) {
       findings.push(findingAt('schema-kind', object, ['kind'],
-        `no schema for ${kind} in ${group === '' ? 'the core group' : group}: the API server would answer "no matches for kind ${JSON.stringify(kind)} in version ${JSON.stringify(apiVersion)}"`,
+        `no schema for ${kind} in ${group === '' ? 'the core group' : group} at Kubernetes ${registry.kubernetesVersion}: the API server would answer "no matches for kind ${JSON.stringify(kind)} in version ${JSON.stringify(apiVersion)}"`,
         'fix apiVersion/kind, or vendor the CRD that defines it into imports/crds and run npm run import (or pass the CRD file to npm run check)'));
       continue;
     }

@@ -14,7 +14,7 @@ import * as vm from 'node:vm';
 import type { ErrorObject, Options } from 'ajv';
 import { version as AJV_VERSION } from 'ajv/package.json';
 import { PathSegment, pointerSegments } from '../../lib/field-path';
-import { KindInfo, SchemaBundle } from './kinds';
+import { definitionsAt, KindInfo, SchemaBundle } from './kinds';
 
 /** One way an object fails its schema. */
 export interface SchemaIssue {
@@ -22,14 +22,14 @@ export interface SchemaIssue {
   readonly message: string;
 }
 
-/** What the registry knows of a kind without loading any schema. */
-export type KindSummary = Omit<KindInfo, 'versions'> & { readonly versions: Readonly<Record<string, { readonly served: boolean }>> };
+/** What the registry knows of a kind without loading any schema (CRD versions keep their CEL skeleton). */
+export type KindSummary = Omit<KindInfo, 'versions'> & { readonly versions: Readonly<Record<string, { readonly served: boolean; readonly cel?: unknown }>> };
 
 type KindIndex = Record<string, Record<string, KindSummary>>;
 
 // Part of every cache key, with the bundle's hash and ajv's version: bump it when the generated
 // code or the ajv options change, so old cache entries are not reused.
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 
 const AJV_OPTIONS: Options = { allErrors: true, strict: false, validateFormats: false, code: { source: true } };
 
@@ -96,9 +96,13 @@ function readOptional(file: string): Buffer | undefined {
   }
 }
 
+/**
+ * The bundle's schemas, with compiled validators cached on disk. Validation happens at one
+ * Kubernetes version: `at(version)`.
+ */
 export class SchemaRegistry {
   private bundle?: SchemaBundle;
-  private index?: KindIndex;
+  private readonly indexes = new Map<string, KindIndex>();
   private readonly cachePrefix: string;
   private readonly validators = new Map<string, LoadedValidator>();
 
@@ -111,14 +115,19 @@ export class SchemaRegistry {
     this.cachePrefix = path.join(cacheDir, hash);
   }
 
-  /** The kind's scope and versions, or undefined when the bundle does not know the kind. */
-  kind(group: string, kind: string): KindSummary | undefined {
-    return this.kindIndex()[group]?.[kind];
+  /** The schemas of one bundled Kubernetes version (`1.33`); throws for a version the bundle lacks. */
+  at(kubernetesVersion: string): VersionedSchemas {
+    const index = this.kindIndex(kubernetesVersion);
+    return {
+      kubernetesVersion,
+      kind: (group, kind) => index[group]?.[kind],
+      validate: (group, version, kind, object) => this.validate(kubernetesVersion, group, version, kind, object),
+      validateWith: (schema, object) => this.validateWith(kubernetesVersion, schema, object),
+    };
   }
 
-  /** Validates one object against the schema of its group, version and kind (which must be served). */
-  validate(group: string, version: string, kind: string, object: unknown): SchemaIssue[] {
-    const loaded = this.validator(group, version, kind);
+  private validate(kubernetesVersion: string, group: string, version: string, kind: string, object: unknown): SchemaIssue[] {
+    const loaded = this.validator(kubernetesVersion, group, version, kind);
     const valid = loaded.validate(object);
     const issues = valid ? [] : summarize(loaded.validate.errors ?? []);
     // Written after a first run, so the cache also holds the functions V8 compiled lazily.
@@ -131,10 +140,10 @@ export class SchemaRegistry {
    * Validates against a schema that is not in the bundle (a CRD found among the checked files).
    * Compiled every time: such schemas are rare and change with the files.
    */
-  validateWith(schema: unknown, object: unknown): SchemaIssue[] {
+  private validateWith(kubernetesVersion: string, schema: unknown, object: unknown): SchemaIssue[] {
     const { Ajv } = loadAjv();
     const ajv = new Ajv({ ...AJV_OPTIONS, code: {} });
-    const validate = ajv.compile({ definitions: reachableDefinitions(schema, this.loadBundle().definitions), ...(schema as object) });
+    const validate = ajv.compile({ definitions: reachableDefinitions(schema, definitionsAt(this.loadBundle(), kubernetesVersion)), ...(schema as object) });
     return validate(object) ? [] : summarize(validate.errors ?? []);
   }
 
@@ -143,26 +152,39 @@ export class SchemaRegistry {
     return this.bundle;
   }
 
-  private kindIndex(): KindIndex {
-    if (this.index) return this.index;
-    const indexFile = `${this.cachePrefix}-index.json`;
+  /** Built-in kinds of the version, then the vendored CRDs' kinds over them; cached per version. */
+  private kindIndex(kubernetesVersion: string): KindIndex {
+    const known = this.indexes.get(kubernetesVersion);
+    if (known) return known;
+    const indexFile = `${this.cachePrefix}-index-${kubernetesVersion}.json`;
     const cached = readOptional(indexFile);
+    let index: KindIndex;
     if (cached) {
-      this.index = JSON.parse(cached.toString('utf8')) as KindIndex;
+      index = JSON.parse(cached.toString('utf8')) as KindIndex;
     } else {
-      const index: KindIndex = {};
-      for (const [group, kinds] of Object.entries(this.loadBundle().kinds)) {
-        index[group] = Object.fromEntries(Object.entries(kinds).map(([kind, info]) => [kind, {
-          scope: info.scope,
-          source: info.source,
-          versions: Object.fromEntries(Object.entries(info.versions).map(([version, { served }]) => [version, { served }])),
-        }]));
+      const bundle = this.loadBundle();
+      const builtIn = bundle.kubernetes[kubernetesVersion];
+      if (!builtIn) {
+        throw new Error(`no bundled Kubernetes ${kubernetesVersion} schema (bundled: ${Object.keys(bundle.kubernetes).join(', ')})`);
+      }
+      index = {};
+      for (const table of [builtIn.kinds, bundle.crds]) {
+        for (const [group, kinds] of Object.entries(table)) {
+          for (const [kind, info] of Object.entries(kinds)) {
+            (index[group] ??= {})[kind] = {
+              scope: info.scope,
+              source: info.source,
+              versions: Object.fromEntries(Object.entries(info.versions)
+                .map(([version, { served, cel }]) => [version, cel === undefined ? { served } : { served, cel }])),
+            };
+          }
+        }
       }
       writeAtomically(indexFile, JSON.stringify(index));
-      this.index = index;
       this.pruneOtherBundles();
     }
-    return this.index;
+    this.indexes.set(kubernetesVersion, index);
+    return index;
   }
 
   /** A new bundle makes every older cache entry dead weight: remove those (best effort). */
@@ -174,15 +196,15 @@ export class SchemaRegistry {
     }
   }
 
-  private validator(group: string, version: string, kind: string): LoadedValidator {
-    const key = `${group || 'core'}_${version}_${kind}`;
+  private validator(kubernetesVersion: string, group: string, version: string, kind: string): LoadedValidator {
+    const key = `${kubernetesVersion}_${group || 'core'}_${version}_${kind}`;
     let loaded = this.validators.get(key);
     if (!loaded) {
       const codeFile = `${this.cachePrefix}-${key}.js`;
       const codeCacheFile = `${codeFile}.v8`;
       let code = readOptional(codeFile)?.toString('utf8');
       if (code === undefined) {
-        code = this.compile(group, version, kind);
+        code = this.compile(kubernetesVersion, group, version, kind);
         writeAtomically(codeFile, code);
       }
       const cachedData = readOptional(codeCacheFile);
@@ -197,13 +219,26 @@ export class SchemaRegistry {
     return loaded;
   }
 
-  private compile(group: string, version: string, kind: string): string {
-    const schema = this.loadBundle().kinds[group]?.[kind]?.versions[version]?.schema;
+  private compile(kubernetesVersion: string, group: string, version: string, kind: string): string {
+    const bundle = this.loadBundle();
+    const info = bundle.crds[group]?.[kind] ?? bundle.kubernetes[kubernetesVersion]?.kinds[group]?.[kind];
+    const schema = info?.versions[version]?.schema;
     if (schema === undefined) throw new Error(`no served schema for ${group || 'core'}/${version} ${kind}`);
     const { Ajv, standaloneCode } = loadAjv();
     const ajv = new Ajv(AJV_OPTIONS);
-    return standaloneCode(ajv, ajv.compile({ definitions: reachableDefinitions(schema, this.loadBundle().definitions), ...(schema as object) }));
+    return standaloneCode(ajv, ajv.compile({ definitions: reachableDefinitions(schema, definitionsAt(bundle, kubernetesVersion)), ...(schema as object) }));
   }
+}
+
+/** The registry at one Kubernetes version: what checkSchemas and the CEL check use. */
+export interface VersionedSchemas {
+  readonly kubernetesVersion: string;
+  /** The kind's scope and versions, or undefined when the bundle does not know the kind at this version. */
+  kind(group: string, kind: string): KindSummary | undefined;
+  /** Validates one object against the schema of its group, version and kind (which must be served). */
+  validate(group: string, version: string, kind: string, object: unknown): SchemaIssue[];
+  /** Validates against a schema that is not in the bundle (a CRD found among the checked files). */
+  validateWith(schema: unknown, object: unknown): SchemaIssue[];
 }
 
 function describeType(error: ErrorObject): string {

@@ -192,6 +192,15 @@ describe('npm run check: valid sets pass', () => {
     expect(code).toBe(0);
   });
 
+  test('without --kubernetes-version the newest bundled schema (1.36) applies; with 1.28, newer fields are unknown', () => {
+    const set = baseSet();
+    podSpec(set).securityContext.appArmorProfile = { type: 'RuntimeDefault' };
+    const dir = writeSet(set);
+    expect(run(dir)).toMatchObject({ code: 0 });
+    expect(run('--kubernetes-version', '1.33', dir)).toMatchObject({ code: 0 });
+    expect(run('--kubernetes-version', '1.28', dir).stdout).toContain('spec.template.spec.securityContext.appArmorProfile: unknown field');
+  });
+
   test.each(['prod', 'dev'])('the committed %s cluster, as one universe', (cluster) => {
     const { code, stdout } = run(`flux/clusters/${cluster}`, `flux/infrastructure/${cluster}`, `flux/apps/${cluster}`);
     expect(stdout).toMatch(/: clean\n$/);
@@ -204,8 +213,9 @@ describe('npm run check: valid sets pass', () => {
       spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, sysctls: [{ name: 'net.ipv4.tcp_rmem', value: '4096 87380 6291456' }] },
         containers: [{ name: 'p', image: 'p:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] },
     }]]));
-    expect(run('--kubernetes-version', '1.32', dir).code).toBe(0);
-    expect(run('--kubernetes-version', '1.31', dir).stdout).toContain('forbidden sysctls (net.ipv4.tcp_rmem)');
+    // Pod Security v1.32 allows net.ipv4.tcp_rmem; 1.28 and 1.33 are the bundled schemas either side.
+    expect(run('--kubernetes-version', '1.33', dir).code).toBe(0);
+    expect(run('--kubernetes-version', '1.28', dir).stdout).toContain('forbidden sysctls (net.ipv4.tcp_rmem)');
   });
 });
 
@@ -214,6 +224,9 @@ describe('npm run check: usage', () => {
     expect(run().code).toBe(2);
     expect(run('/no/such/folder').stderr).toContain('no such file or folder: /no/such/folder');
     expect(run('--kubernetes-version', 'latest', 'flux').code).toBe(2);
+    expect(run('--kubernetes-version', '1.32', 'flux')).toMatchObject({
+      code: 2, stderr: '--kubernetes-version 1.32: no bundled schema for Kubernetes 1.32; bundled: 1.28, 1.33, 1.34, 1.35, 1.36\n',
+    });
     expect(run('--frobnicate', 'flux').code).toBe(2);
   });
 

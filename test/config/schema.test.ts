@@ -51,6 +51,8 @@ type Change = (data: Record<string, any>) => void;
 
 /** One broken config each: what is changed, and the message (with its field path and line) it must produce. */
 const BROKEN: Array<[string, Change, string]> = [
+  ['a Kubernetes version whose schema is not bundled', (d) => { d.cluster.kubernetesVersion = '1.30'; },
+    'config/prod.yaml:4:22: cluster.kubernetesVersion: expected the cluster\'s Kubernetes minor version, one of those whose schema the gate bundles (1.28, 1.33, 1.34, 1.35, 1.36), got "1.30"'],
   ['a CIDR with host bits set', (d) => { d.cluster.podCidr = '10.42.0.1/16'; },
     'config/prod.yaml:5:12: cluster.podCidr: expected a CIDR with its host bits zero, such as 10.42.0.0/16, got "10.42.0.1/16"'],
   ['an unknown field', (d) => { d.tailscale.exitNode.acceptRoutes = true; },

@@ -10,7 +10,7 @@ const externalSecret = {
   spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'pulumi-esc' }, target: { name: 'creds' }, data: [{ secretKey: 'A', remoteRef: { key: 'a.b' } }] },
 };
 
-const check = (...manifests: Array<Record<string, unknown>>) => checkSchemas(new Universe(objects(manifests)), schemas());
+const check = (...manifests: Array<Record<string, unknown>>) => checkSchemas(new Universe(objects(manifests)), schemas().at('1.33'));
 const messages = (...manifests: Array<Record<string, unknown>>) => check(...manifests).map((f) => `${f.path ?? ''}: ${f.message}`);
 
 describe('schema validation', () => {
@@ -49,7 +49,7 @@ describe('schema validation', () => {
 
   test('an unknown kind is refused as the API server would', () => {
     expect(messages({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c', namespace: 'apps' } })[0])
-      .toBe('kind: no schema for Certificate in cert-manager.io: the API server would answer "no matches for kind "Certificate" in version "cert-manager.io/v1""');
+      .toBe('kind: no schema for Certificate in cert-manager.io at Kubernetes 1.33: the API server would answer "no matches for kind "Certificate" in version "cert-manager.io/v1""');
   });
 
   test('a CRD among the checked objects supplies its kind, scope and schema', () => {
@@ -90,13 +90,13 @@ describe('the validator cache', () => {
   test('compiles once, then loads the cached validator with V8\'s code cache', () => {
     const cacheDir = tempDir();
     const bundle = path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE);
-    const first = new SchemaRegistry(bundle, cacheDir);
+    const first = new SchemaRegistry(bundle, cacheDir).at('1.33');
     expect(first.validate('', 'v1', 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 1 } }))
       .toEqual([{ path: ['data', 'a'], message: 'must be string' }]);
     const files = fs.readdirSync(cacheDir).sort();
     expect(files.some((file) => file.endsWith('core_v1_ConfigMap.js'))).toBe(true);
     expect(files.some((file) => file.endsWith('core_v1_ConfigMap.js.v8'))).toBe(true);
-    const second = new SchemaRegistry(bundle, cacheDir);
+    const second = new SchemaRegistry(bundle, cacheDir).at('1.33');
     expect(second.validate('', 'v1', 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } })).toEqual([]);
   });
 
@@ -105,11 +105,11 @@ describe('the validator cache', () => {
     const other = path.join(tempDir(), 'schemas.json');
     fs.writeFileSync(other, `${fs.readFileSync(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), 'utf8')} `);
     const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } };
-    const first = new SchemaRegistry(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), cacheDir);
+    const first = new SchemaRegistry(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), cacheDir).at('1.33');
     expect(first.kind('', 'Namespace')?.scope).toBe('Cluster');
     first.validate('', 'v1', 'Namespace', namespace);
     const firstFiles = fs.readdirSync(cacheDir);
-    const second = new SchemaRegistry(other, cacheDir);
+    const second = new SchemaRegistry(other, cacheDir).at('1.33');
     expect(second.kind('', 'Namespace')?.scope).toBe('Cluster');
     second.validate('', 'v1', 'Namespace', namespace);
     const secondFiles = fs.readdirSync(cacheDir);
