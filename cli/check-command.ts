@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import { readManifests } from '../pipeline/manifest-files';
 import { defaultSchemaRegistry } from '../pipeline/synth';
 import { describeKubernetesSchemaVersions, isKubernetesSchemaVersion, NEWEST_KUBERNETES_SCHEMA_VERSION } from '../lib/kubernetes-versions';
-import { formatExemption, formatFinding, NEWEST_POLICY_MINOR, runGate } from '../policy';
+import { FileRuleOutcomeCache } from '../pipeline/cel-cache';
+import { formatExemption, formatFinding, formatNote, NEWEST_POLICY_MINOR, runGate } from '../policy';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { Output, parseCommandLine } from './output';
 import { renderReport } from './report';
@@ -62,14 +63,17 @@ export function runCheck(argv: readonly string[], stdout: Output, stderr: Output
   }
 
   const manifests = readManifests(paths);
+  const celCache = new FileRuleOutcomeCache();
   const gate = runGate(manifests.objects, {
-    schemas: defaultSchemaRegistry(), kubernetesMinor, unreadable: manifests.syntaxErrors, rules: options.selection.rules,
+    schemas: defaultSchemaRegistry(), kubernetesMinor, celCache, unreadable: manifests.syntaxErrors, rules: options.selection.rules,
   });
+  celCache.save();
   for (const folder of manifests.skipped) stderr.write(`skipped ${folder}\n`);
   const code = gate.findings.length === 0 ? 0 : 1;
   const skipped = options.selection.leftOut.length > 0 ? ` (rules not run: ${options.selection.leftOut.map((rule) => rule.id).join(', ')})` : '';
   const summary = `check: ${manifests.objects.length} object(s) in ${manifests.files.length} file(s): `
-    + `${gate.findings.length === 0 ? 'clean' : `${gate.findings.length} problem(s)`}${skipped}`;
+    + `${gate.findings.length === 0 ? 'clean' : `${gate.findings.length} problem(s)`}${skipped}`
+    + `${gate.notes.length > 0 ? `; ${gate.notes.length} CEL rule evaluation(s) skipped (notes above)` : ''}`;
   if (options.format !== 'text') {
     stdout.write(renderReport(options.format, {
       command: 'check', selection: options.selection, scope: { objects: manifests.objects.length, files: manifests.files.length }, summary,
@@ -78,6 +82,7 @@ export function runCheck(argv: readonly string[], stdout: Output, stderr: Output
     return code;
   }
   const findings = gate.findings.length === 0 ? '' : `${gate.findings.map((finding) => formatFinding(finding)).join('\n')}\n\n`;
-  stdout.write(`${findings}${gate.exemptions.map((exemption) => `${formatExemption(exemption)}\n`).join('')}${summary}\n`);
+  const notes = gate.notes.map((note) => `${formatNote(note)}\n`).join('');
+  stdout.write(`${findings}${gate.exemptions.map((exemption) => `${formatExemption(exemption)}\n`).join('')}${notes}${summary}\n`);
   return code;
 }

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
-import { formatExemption } from '../policy';
+import { formatExemption, formatNote } from '../policy';
 import { TreeConflictError, writeTree } from '../pipeline/tree-writer';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { refusalText, synthesizeValidConfig } from './gated-synth';
@@ -104,6 +104,7 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
   }
   const changes = [...summary.written.map((file) => `  wrote   ${file}`), ...summary.removed.map((file) => `  removed ${file}`)];
   const exempted = result.exemptions.map(({ cluster, exemption }) => `${formatExemption(exemption, cluster)}\n`).join('');
-  stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}${summaryLine}\n`);
+  const noted = result.notes.map(({ cluster, note }) => `${formatNote(note, cluster)}\n`).join('');
+  stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}${noted}${summaryLine}\n`);
   return 0;
 }

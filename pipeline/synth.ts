@@ -5,7 +5,8 @@
  */
 import * as path from 'node:path';
 import { ConfigError, LoadedConfig, loadClusterConfigs } from '../config/load';
-import { Exemption, Finding, Rule, runGate, SchemaRegistry } from '../policy';
+import { Exemption, Finding, GateNote, Rule, runGate, SchemaRegistry } from '../policy';
+import { FileRuleOutcomeCache } from './cel-cache';
 import { synthesizeCluster } from './cluster';
 import { clusterFolders } from '../lib/layout';
 import { REPO_ROOT, SCHEMA_BUNDLE_FILE, VALIDATOR_CACHE_DIR } from '../lib/paths';
@@ -36,6 +37,11 @@ export interface ClusterFinding {
   readonly finding: Finding;
 }
 
+export interface ClusterNote {
+  readonly cluster: string;
+  readonly note: GateNote;
+}
+
 export interface ClusterExemption {
   readonly cluster: string;
   readonly exemption: Exemption;
@@ -55,6 +61,8 @@ export interface SynthResult {
   readonly tree: RenderedTree;
   readonly findings: readonly ClusterFinding[];
   readonly exemptions: readonly ClusterExemption[];
+  /** What the gate could not check (CEL transition rules, ...), shown with the summary. */
+  readonly notes: readonly ClusterNote[];
   /** Folders of flux/ this run owns; undefined when it covers every cluster. */
   readonly scopes?: readonly string[];
 }
@@ -92,19 +100,24 @@ export function synthesize(options: SynthOptions): SynthResult {
   const schemas = options.schemas ?? defaultSchemaRegistry();
   const findings: ClusterFinding[] = [];
   const exemptions: ClusterExemption[] = [];
+  const notes: ClusterNote[] = [];
+  const celCache = new FileRuleOutcomeCache();
   for (const loaded of configs) {
     const cluster = loaded.config.cluster.name;
     const gate = runGate(tree.universes.get(cluster) ?? [], {
       schemas,
+      celCache,
       kubernetesMinor: Number(loaded.config.cluster.kubernetesVersion.split('.')[1]),
       texts: [{ file: configFiles.get(cluster)!, text: loaded.text }],
       rules: options.rules,
     });
     findings.push(...gate.findings.map((finding) => ({ cluster, finding })));
     exemptions.push(...gate.exemptions.map((exemption) => ({ cluster, exemption })));
+    notes.push(...gate.notes.map((note) => ({ cluster, note })));
   }
+  celCache.save();
   marks.push(performance.now());
   const scopes = options.clusters && options.clusters.length > 0 ? configs.flatMap((loaded) => clusterFolders(loaded.config.cluster.name)) : undefined;
   const [config, build, render, gate] = marks.slice(1).map((mark, index) => mark - marks[index]);
-  return { timings: { config, build, render, gate }, configs, tree, findings, exemptions, scopes };
+  return { timings: { config, build, render, gate }, configs, tree, findings, exemptions, notes, scopes };
 }

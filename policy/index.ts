@@ -3,12 +3,13 @@
  * exemptions applied. Pure functions over plain objects; the only I/O is the schema registry's
  * validator cache.
  */
+import { celNotes, RuleOutcomeCache } from './cel';
 import { applyExemptions, Exemption } from './exemptions';
 import { GateContext, Rule } from './rule';
 import { RULES } from './rules';
 import { SchemaRegistry } from './schema';
 import { NEWEST_KUBERNETES_SCHEMA_VERSION } from '../lib/kubernetes-versions';
-import { Finding, ManifestObject } from './types';
+import { Finding, GateNote, ManifestObject } from './types';
 import { Universe } from './universe';
 
 export * from './types';
@@ -18,6 +19,8 @@ export { RULE_GROUPS } from './rule';
 export { RULES, ruleById, selectionVocabulary, selectRules } from './rules';
 export type { RuleSelection } from './rules';
 export { SchemaRegistry } from './schema';
+export { SUPPORTED_EXTENSIONS } from './cel';
+export type { RuleOutcome, RuleOutcomeCache } from './cel';
 export { NEWEST_POLICY_MINOR } from './pod-security';
 
 export interface GateOptions {
@@ -30,6 +33,11 @@ export interface GateOptions {
    * @default - NEWEST_POLICY_MINOR for Pod Security, NEWEST_KUBERNETES_SCHEMA_VERSION for schemas
    */
   readonly kubernetesMinor?: number;
+  /**
+   * Outcomes of CEL rules from earlier runs, so an unchanged tree does not load the CEL library.
+   * @default - no cache: every rule runs
+   */
+  readonly celCache?: RuleOutcomeCache;
   /**
    * Source files that are not manifests (cluster configs), scanned for credential-shaped strings.
    * @default - none
@@ -52,6 +60,8 @@ export interface GateResult {
   readonly findings: readonly Finding[];
   /** Exemptions of the selected rules found on the objects, each with the findings it kept out. */
   readonly exemptions: readonly Exemption[];
+  /** What the selected rules could not check (CEL transition rules, ...), for the summary; not findings. */
+  readonly notes: readonly GateNote[];
 }
 
 const sortKey = (finding: Finding) => [
@@ -70,12 +80,24 @@ export function runGate(objects: readonly ManifestObject[], options: GateOptions
   const universe = new Universe(objects);
   const schemas = options.schemas.at(options.kubernetesMinor === undefined ? NEWEST_KUBERNETES_SCHEMA_VERSION : `1.${options.kubernetesMinor}`);
   const context: GateContext = {
-    universe, schemas, kubernetesMinor: options.kubernetesMinor, texts: options.texts ?? [], unreadable: options.unreadable ?? [],
+    universe, schemas, celCache: options.celCache, kubernetesMinor: options.kubernetesMinor, texts: options.texts ?? [], unreadable: options.unreadable ?? [],
   };
   const selected = options.rules ?? RULES;
   const found = selected.flatMap((rule) => rule.check(context));
   const { findings, exemptions } = applyExemptions(universe, found, selected, RULES);
-  return { findings: sorted(findings), exemptions: exemptions.map((exemption) => ({ ...exemption, findings: sorted(exemption.findings) })) };
+  return {
+    findings: sorted(findings),
+    exemptions: exemptions.map((exemption) => ({ ...exemption, findings: sorted(exemption.findings) })),
+    notes: celNotes(context),
+  };
+}
+
+/** One note as one line: `note: [prod] Widget apps/w (file:12) spec: CEL rule not evaluated: ...`. */
+export function formatNote(note: GateNote, cluster?: string): string {
+  const object = note.object ? `${note.object.kind} ${note.object.namespace ? `${note.object.namespace}/` : ''}${note.object.name}` : undefined;
+  const file = note.source ? `${note.source.file}${note.source.line ? `:${note.source.line}` : ''}` : undefined;
+  const where = [cluster ? `[${cluster}]` : undefined, object, file ? `(${file})` : undefined, note.path].filter(Boolean).join(' ');
+  return `note: ${where}: ${note.message}`;
 }
 
 /**

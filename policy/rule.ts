@@ -3,6 +3,7 @@
  * repo), a one-line description, and a function from the universe to findings. The list of every
  * rule is policy/rules.ts.
  */
+import type { RuleOutcomeCache } from './cel/evaluate';
 import type { VersionedSchemas } from './schema/validator';
 import { Finding } from './types';
 import { Universe } from './universe';
@@ -23,6 +24,8 @@ export interface GateContext {
   readonly kubernetesMinor?: number;
   /** Source files that are not manifests (cluster configs), scanned for credential-shaped strings. */
   readonly texts: ReadonlyArray<{ readonly file: string; readonly text: string }>;
+  /** Outcomes of CEL rules from earlier runs (see policy/cel/evaluate.ts); none means every rule runs. */
+  readonly celCache?: RuleOutcomeCache;
   /** Documents that could not be read as objects, already reported as findings by the reader. */
   readonly unreadable: readonly Finding[];
 }

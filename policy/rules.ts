@@ -12,6 +12,7 @@
  * `{ id, group, description, check: ({ universe }) => myCheck(universe) }`.
  * Ids are an interface (annotations in other repos name them): never rename or reuse one.
  */
+import { crdCelRules } from './cel';
 import { EXEMPTION_RULE, exemptionProblems } from './exemptions';
 import { containerImage, imagePinned } from './images';
 import { namespacePruneDisabled, podSecurityLabels, podSecurityPinned } from './namespaces';
@@ -44,6 +45,7 @@ export const RULES: readonly Rule[] = [
   schemaApiVersion,
   schemaUnknownField,
   schemaInvalidValue,
+  crdCelRules,
   metadataName,
   metadataNamespace,
   metadataLabels,

@@ -36,3 +36,13 @@ export interface Finding {
   /** What to change so the finding goes away. */
   readonly fix: string;
 }
+
+/** Something the gate could not check, reported in the summary; not a finding (the exit code ignores it). */
+export interface GateNote {
+  /** The id of the rule that could not check it. */
+  readonly rule: string;
+  readonly object?: ObjectRef;
+  readonly source?: { readonly file: string; readonly line?: number };
+  readonly path?: string;
+  readonly message: string;
+}

@@ -141,6 +141,10 @@ const BAD: Array<[string, (set: Map<string, Manifest>) => void, string]> = [
     '--exit-node=tethys is not a tailnet IP'],
   ['ServiceAccount that does not exist', (s) => { podSpec(s).serviceAccountName = 'shop-runner'; },
     'uses ServiceAccount shop/shop-runner, which is not declared'],
+  ['store breaking a CEL rule of its CRD', (s) => {
+    const auth = s.get('ClusterSecretStore/pulumi-esc')!.spec.provider.pulumi.auth;
+    auth.oidcConfig = { organization: 'goldfish-inc', serviceAccountRef: { name: 'eso' } };
+  }, "manifests.yaml:29) spec.provider.pulumi.auth: Exactly one of 'accessToken' or 'oidcConfig' must be specified"],
 ];
 
 describe('npm run check: one problem each, in an otherwise valid set', () => {
@@ -189,6 +193,21 @@ describe('npm run check: valid sets pass', () => {
   test.each(['restricted-app', 'baseline-app', 'chart-with-crd', 'windows'])('%s', (set) => {
     const { code, stdout } = run(path.join(FIXTURES, set));
     expect(stdout).toMatch(/: clean\n$/);
+    expect(code).toBe(0);
+  });
+
+  test('a CEL rule the gate cannot evaluate is a note in the summary, not a problem', () => {
+    const set = baseSet();
+    add(set, {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', served: true, storage: true,
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } },
+          'x-kubernetes-validations': [{ rule: 'self.size >= oldSelf.size', message: 'cannot shrink' }] } } } } }] },
+    });
+    add(set, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'shop' }, spec: { size: 1 } });
+    const { code, stdout } = run(writeSet(set));
+    expect(stdout).toMatch(/^note: Widget shop\/w \(.*manifests\.yaml:\d+\) spec: CEL rule not evaluated: transition rule \(reads oldSelf/m);
+    expect(stdout).toMatch(/: clean; 1 CEL rule evaluation\(s\) skipped \(notes above\)\n$/);
     expect(code).toBe(0);
   });
 
