@@ -14,6 +14,7 @@
  */
 import { crdCelRules } from './cel';
 import { EXEMPTION_RULE, exemptionProblems } from './exemptions';
+import { externalSecretData } from './external-secrets-webhook';
 import { containerImage, imagePinned } from './images';
 import { namespacePruneDisabled, podSecurityLabels, podSecurityPinned } from './namespaces';
 import { podSecurity } from './pod-security';
@@ -53,6 +54,7 @@ export const RULES: readonly Rule[] = [
   podSecurityLabels,
   containerImage,
   secretStoreConditions,
+  externalSecretData,
   // house: this repo's policy
   namespaceStated,
   podSecurityPinned,

@@ -145,6 +145,8 @@ const BAD: Array<[string, (set: Map<string, Manifest>) => void, string]> = [
     const auth = s.get('ClusterSecretStore/pulumi-esc')!.spec.provider.pulumi.auth;
     auth.oidcConfig = { organization: 'goldfish-inc', serviceAccountRef: { name: 'eso' } };
   }, "manifests.yaml:29) spec.provider.pulumi.auth: Exactly one of 'accessToken' or 'oidcConfig' must be specified"],
+  ['ExternalSecret with neither data nor dataFrom', (s) => { delete s.get('ExternalSecret/shop-db')!.spec.data; },
+    'manifests.yaml:41) spec: ESO\'s admission webhook would refuse it: "either data or dataFrom should be specified"'],
 ];
 
 describe('npm run check: one problem each, in an otherwise valid set', () => {
