@@ -1,12 +1,16 @@
 /**
- * The CEL rule outcomes of the last run, on disk: loading the CEL library costs about 100 ms, and
- * an unchanged tree asks the same rules about the same values every time. Entries not used by a run
- * are dropped when it saves, so the file holds one run's worth.
+ * The CEL rule outcomes of recent runs, on disk: loading the CEL library costs about 100 ms, and an
+ * unchanged tree asks the same rules about the same values every time. Synth (both clusters) and
+ * check (often one) ask about different objects, so a run keeps earlier entries too: the ones it
+ * used first, then the others, up to MAX_ENTRIES.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT, VALIDATOR_CACHE_DIR } from '../lib/paths';
 import type { RuleOutcome, RuleOutcomeCache } from '../policy';
+
+/** About 100 KB of JSON; the shipped tree uses 6. */
+const MAX_ENTRIES = 2000;
 
 export class FileRuleOutcomeCache implements RuleOutcomeCache {
   private readonly previous: Map<string, RuleOutcome>;
@@ -34,13 +38,14 @@ export class FileRuleOutcomeCache implements RuleOutcomeCache {
     this.changed = true;
   }
 
-  /** Writes the outcomes this run used, if anything changed (best effort: a cache is never worth failing a run). */
+  /** Writes the outcomes, if this run added any (best effort: a cache is never worth failing a run). */
   save(): void {
-    if (!this.changed && this.used.size === this.previous.size) return;
+    if (!this.changed) return;
+    const kept = [...this.used, ...[...this.previous].filter(([key]) => !this.used.has(key))].slice(0, MAX_ENTRIES);
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       const partial = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(partial, JSON.stringify(Object.fromEntries([...this.used].sort(([a], [b]) => (a < b ? -1 : 1)))));
+      fs.writeFileSync(partial, JSON.stringify(Object.fromEntries(kept)));
       fs.renameSync(partial, this.file);
     } catch {
       // Read-only checkout or full disk: the next run evaluates again.

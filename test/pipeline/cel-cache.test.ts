@@ -4,7 +4,7 @@ import { FileRuleOutcomeCache } from '../../pipeline/cel-cache';
 import { tempDir } from '../helpers';
 
 describe('the CEL outcome cache on disk', () => {
-  test('keeps what a run used, drops the rest, and survives a damaged file', () => {
+  test('keeps earlier entries after this run\'s, writes only when something was added, survives a damaged file', () => {
     const file = path.join(tempDir(), 'cache', 'cel-outcomes.json');
     const first = new FileRuleOutcomeCache(file);
     expect(first.get('a')).toBeUndefined();
@@ -13,13 +13,19 @@ describe('the CEL outcome cache on disk', () => {
     first.save();
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ a: { held: true }, b: { failed: 'b fails' } });
 
+    // A run that only reads writes nothing; one that adds keeps the earlier entries after its own.
     const second = new FileRuleOutcomeCache(file);
     expect(second.get('b')).toEqual({ failed: 'b fails' });
+    fs.writeFileSync(file, JSON.stringify({ a: { held: true }, b: { failed: 'b fails' }, untouched: { held: true } }));
     second.save();
-    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ b: { failed: 'b fails' } });
+    expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')))).toEqual(['a', 'b', 'untouched']);
+    const third = new FileRuleOutcomeCache(file);
+    third.get('untouched');
+    third.set('c', { skipped: 'transition rule' });
+    third.save();
+    expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')))).toEqual(['untouched', 'c', 'a', 'b']);
 
     fs.writeFileSync(file, '{ not json');
-    const third = new FileRuleOutcomeCache(file);
-    expect(third.get('b')).toBeUndefined();
+    expect(new FileRuleOutcomeCache(file).get('b')).toBeUndefined();
   });
 });
