@@ -6,17 +6,20 @@
 import * as path from 'node:path';
 import { createColors } from 'picocolors';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
-import { ObjectChange, Plan, planChanges, readGeneratedFiles } from '../pipeline/plan';
+import { printable, printableLines } from '../lib/printable';
+import { ObjectChange, Plan, planChanges } from '../pipeline/plan';
+import { describeTreeError, previewTree, TreePreview } from '../pipeline/tree-writer';
 import { gatedSynth } from './gated-synth';
 import { Output, parseCommandLine } from './output';
 
-const USAGE = `usage: npm run plan -- [--markdown] [--config-dir DIR] [--flux-dir DIR]
+const USAGE = `usage: npm run plan -- [--markdown] [--config-dir DIR] [--flux-dir DIR] [--prune-cluster NAME]...
 
-  --markdown         print the plan as Markdown, for a pull-request comment
-  --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
-  --flux-dir DIR     the committed Flux tree to compare with (default: ${FLUX_DIR}/)
+  --markdown            print the plan as Markdown, for a pull-request comment
+  --config-dir DIR      cluster configs (default: ${CONFIG_DIR}/)
+  --flux-dir DIR        the committed Flux tree to compare with (default: ${FLUX_DIR}/)
+  --prune-cluster NAME  as for synth: the removal of cluster NAME, whose config is gone, is intended
 
-Exit codes: 0 nothing changes, 2 something changes, 1 error.
+Exit codes: 0 nothing changes, 2 something changes, 1 error or synth would refuse.
 `;
 
 type Colors = ReturnType<typeof createColors>;
@@ -25,19 +28,19 @@ const SYMBOL: Readonly<Record<ObjectChange['change'], string>> = { added: '+', r
 const MAX_VALUE = 100;
 
 function value(raw: unknown): string {
-  const text = JSON.stringify(raw) ?? 'undefined';
-  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
+  return printable(JSON.stringify(raw) ?? 'undefined', MAX_VALUE);
 }
 
 function objectLabel(change: ObjectChange): string {
-  return `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
+  return printable(`${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`);
 }
 
 function fieldLines(change: ObjectChange): string[] {
   return change.fields.map((field) => {
-    if (field.kind === 'added') return `+ ${field.path}: ${value(field.after)}`;
-    if (field.kind === 'removed') return `- ${field.path}: ${value(field.before)}`;
-    return `~ ${field.path}: ${value(field.before)} → ${value(field.after)}`;
+    const at = printable(field.path);
+    if (field.kind === 'added') return `+ ${at}: ${value(field.after)}`;
+    if (field.kind === 'removed') return `- ${at}: ${value(field.before)}`;
+    return `~ ${at}: ${value(field.before)} → ${value(field.after)}`;
   });
 }
 
@@ -61,13 +64,13 @@ export function renderText(plan: Plan, colors: Colors): string {
   const paint = { added: colors.green, removed: colors.red, changed: colors.yellow };
   const lines: string[] = [];
   for (const [cluster, layers] of groups(plan)) {
-    lines.push(colors.bold(`cluster ${cluster}`));
+    lines.push(colors.bold(`cluster ${printable(cluster)}`));
     for (const [layer, changes] of layers) {
-      lines.push(`  layer ${layer}`);
+      lines.push(`  layer ${printable(layer)}`);
       for (const change of changes) {
-        lines.push(paint[change.change](`    ${SYMBOL[change.change]} ${objectLabel(change)}`) + colors.dim(`  (${change.file})`));
+        lines.push(paint[change.change](`    ${SYMBOL[change.change]} ${objectLabel(change)}`) + colors.dim(`  (${printable(change.file)})`));
         for (const line of fieldLines(change)) lines.push(`        ${line}`);
-        for (const warning of change.warnings) lines.push(colors.red(`        ! ${warning}`));
+        for (const warning of change.warnings) lines.push(colors.red(`        ! ${printable(warning)}`));
       }
     }
   }
@@ -79,12 +82,12 @@ function renderMarkdown(plan: Plan): string {
   if (plan.changes.length === 0) return '### Flux plan\n\nNo changes: the committed `flux/` already matches the code and config.\n';
   const lines = ['### Flux plan', '', `**${counts(plan)}**`];
   for (const [cluster, layers] of groups(plan)) {
-    lines.push('', `#### Cluster \`${cluster}\``);
+    lines.push('', `#### Cluster \`${printable(cluster)}\``);
     for (const [layer, changes] of layers) {
-      lines.push('', `**Layer \`${layer}\`**`, '');
+      lines.push('', `**Layer \`${printable(layer)}\`**`, '');
       for (const change of changes) {
-        lines.push(`- \`${SYMBOL[change.change]}\` ${change.change} **${objectLabel(change)}** (\`${change.file}\`)`);
-        for (const warning of change.warnings) lines.push(`  - :warning: ${warning}`);
+        lines.push(`- \`${SYMBOL[change.change]}\` ${change.change} **${objectLabel(change)}** (\`${printable(change.file)}\`)`);
+        for (const warning of change.warnings) lines.push(`  - :warning: ${printable(warning)}`);
         const fields = fieldLines(change);
         if (fields.length > 0) lines.push('', '  ```diff', ...fields.map((line) => `  ${line}`), '  ```');
       }
@@ -93,7 +96,21 @@ function renderMarkdown(plan: Plan): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function runPlan(argv: readonly string[], stdout: Output, stderr: Output): number {
+export interface PlanCommandOptions {
+  /** How long to wait for a synth writing the tree. @default 10000 */
+  readonly lockWaitMs?: number;
+}
+
+export function runPlan(argv: readonly string[], stdout: Output, stderr: Output, options: PlanCommandOptions = {}): number {
+  try {
+    return planCommand(argv, stdout, stderr, options);
+  } catch (error) {
+    stderr.write(`plan failed: ${printable(describeTreeError(error) ?? `internal error: ${(error as Error)?.message ?? String(error)}`, 2000)}\n`);
+    return 1;
+  }
+}
+
+function planCommand(argv: readonly string[], stdout: Output, stderr: Output, options: PlanCommandOptions): number {
   // A usage error exits 1 here: 2 means "changes".
   const parsed = parseCommandLine({
     args: [...argv],
@@ -101,6 +118,7 @@ export function runPlan(argv: readonly string[], stdout: Output, stderr: Output)
       'markdown': { type: 'boolean' },
       'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
       'flux-dir': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
+      'prune-cluster': { type: 'string', multiple: true },
       'help': { type: 'boolean', short: 'h' },
     },
   }, USAGE, stdout, stderr, 1);
@@ -108,7 +126,25 @@ export function runPlan(argv: readonly string[], stdout: Output, stderr: Output)
   const args = parsed.values;
   const result = gatedSynth({ configDir: args['config-dir']! }, stderr, 'plan', 'synth would refuse this tree, so there is no plan');
   if (!result) return 1;
-  const plan = planChanges(readGeneratedFiles(args['flux-dir']!), result.tree.files);
+  const fluxDir = args['flux-dir']!;
+  let preview: TreePreview;
+  try {
+    preview = previewTree(fluxDir, result.tree.files, { pruneClusters: args['prune-cluster'], lockWaitMs: options.lockWaitMs, onNotice: () => undefined });
+  } catch (error) {
+    const message = describeTreeError(error);
+    if (message === undefined) throw error;
+    stderr.write(`plan: synth would refuse: ${printableLines(message)}\n`);
+    return 1;
+  }
+  if (!preview.state.exists) {
+    stderr.write(`plan: ${printable(fluxDir)} does not exist, so every object is new: was flux/ deleted or moved? (synth would create it)\n`);
+  }
+  const plan = planChanges(preview.state.owned, result.tree.files);
   stdout.write(args.markdown ? renderMarkdown(plan) : renderText(plan, createColors(stdout.isTTY === true && !process.env.NO_COLOR)));
+  for (const note of preview.state.notes) stderr.write(`plan: note: ${printable(note, 1000)}\n`);
+  if (preview.prepared.refusals.length > 0) {
+    stderr.write(`plan: synth would refuse this tree, so it cannot be applied as planned:\n${preview.prepared.refusals.map((line) => `  ${printable(line, 2000)}`).join('\n')}\n`);
+    return 1;
+  }
   return plan.changes.length === 0 ? 0 : 2;
 }

@@ -4,7 +4,8 @@
  * Nothing is written unless every config is valid and the gate finds nothing; then files are staged
  * and moved into place, and files synth generated earlier that no longer exist are removed. Files
  * synth did not generate (flux/clusters/<cluster>/flux-system/ from `flux bootstrap`) are never
- * touched. Exit codes: 0 written (or already up to date), 1 refused, 2 usage error.
+ * touched. The write is all or nothing, one writer at a time (pipeline/tree-writer.ts). Exit codes:
+ * 0 written (or already up to date), 1 refused or failed (flux/ as it was), 2 usage error.
  *
  * When run by `cdk8s synth`, the tree is also mirrored into $CDK8S_OUTDIR (which that CLI wipes).
  */
@@ -12,17 +13,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { formatExemption, formatNote } from '../policy';
-import { TreeConflictError, writeTree } from '../pipeline/tree-writer';
+import { printable, printableLines } from '../lib/printable';
+import { describeTreeError, writeTree } from '../pipeline/tree-writer';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { refusalText, synthesizeValidConfig } from './gated-synth';
 import { Output, parseCommandLine } from './output';
 import { renderReport } from './report';
 
-const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings] [--skip RULE]... [--format FORMAT]
+const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--prune-cluster NAME]... [--fsync] [--timings] [--skip RULE]... [--format FORMAT]
 
   --cluster NAME     synthesize only this cluster (repeatable); other clusters' files are left alone
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
   --out DIR          the Flux tree to write (default: ${FLUX_DIR}/)
+  --prune-cluster NAME
+                     remove the files of cluster NAME, whose config is gone (repeatable); without it
+                     synth refuses to remove a cluster, since Flux would then prune all it runs
+  --fsync            make the write survive a power loss too (fsync files, journal and folders; slower)
   --timings          print how long each phase took (config, build, render, gate, write)
 ${gateUsage(21)}
 
@@ -30,7 +36,22 @@ synth writes what the cluster applies, so it runs every admission rule: --only a
 one out only when --skip names it by id (never through a group), and synth then says so.
 `;
 
-export function runSynth(argv: readonly string[], stdout: Output, stderr: Output): number {
+export interface SynthCommandOptions {
+  /** How long to wait for another synth or plan holding flux/. @default 10000 */
+  readonly lockWaitMs?: number;
+}
+
+export function runSynth(argv: readonly string[], stdout: Output, stderr: Output, options: SynthCommandOptions = {}): number {
+  try {
+    return synthCommand(argv, stdout, stderr, options);
+  } catch (error) {
+    // Anything not foreseen: one line, no stack trace; flux/ was restored by the writer if it was touched.
+    stderr.write(`synth failed: ${printable(describeTreeError(error) ?? `internal error: ${(error as Error)?.message ?? String(error)}`, 2000)}\n`);
+    return 1;
+  }
+}
+
+function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, commandOptions: SynthCommandOptions): number {
   const started = performance.now();
   const parsed = parseCommandLine({
     args: [...argv],
@@ -39,6 +60,8 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
       'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
       'out': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
       'timings': { type: 'boolean' },
+      'prune-cluster': { type: 'string', multiple: true },
+      'fsync': { type: 'boolean' },
       ...GATE_OPTIONS,
       'help': { type: 'boolean', short: 'h' },
     },
@@ -71,12 +94,17 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
   const writeStarted = performance.now();
   let summary;
   try {
-    summary = writeTree(out, result.tree.files, result.scopes);
+    summary = writeTree(out, result.tree.files, {
+      scopes: result.scopes, pruneClusters: args['prune-cluster'], lockWaitMs: commandOptions.lockWaitMs, durable: args.fsync,
+      command: ['synth', ...argv].join(' '), onNotice: (line) => stderr.write(`synth: ${printable(line, 1000)}\n`),
+    });
   } catch (error) {
-    if (!(error instanceof TreeConflictError)) throw error;
-    stderr.write(`synth refused: ${error.message}\n`);
+    const message = describeTreeError(error);
+    if (message === undefined) throw error;
+    stderr.write(`synth refused: ${printableLines(message)}\n`);
     return 1;
   }
+  for (const note of summary.notes) stderr.write(`synth: note: ${printable(note, 1000)}\n`);
 
   const mirror = process.env.CDK8S_OUTDIR;
   if (mirror) {
@@ -91,10 +119,10 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
     // Machine formats own stdout; timings are for the person watching.
     (format === 'text' ? stdout : stderr).write(`timings: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`).join(', ')}\n`);
   }
-  const clusters = result.configs.map((loaded) => loaded.config.cluster.name).join(', ');
+  const clusters = printable(result.configs.map((loaded) => loaded.config.cluster.name).join(', '));
   const skipped = selection.leftOut.length > 0 ? `, rules not run: ${selection.leftOut.map((rule) => rule.id).join(', ')}` : '';
   const elapsed = Math.round(performance.now() - started);
-  const summaryLine = `synth: ${clusters} → ${path.relative(process.cwd(), out) || '.'}/: `
+  const summaryLine = `synth: ${clusters} → ${printable(path.relative(process.cwd(), out) || '.')}/: `
     + `${summary.written.length} written, ${summary.removed.length} removed, ${summary.unchanged} unchanged; gate clean${skipped} (${elapsed} ms)`;
   if (format !== 'text') {
     stdout.write(report(summaryLine, {
@@ -102,7 +130,7 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
     }));
     return 0;
   }
-  const changes = [...summary.written.map((file) => `  wrote   ${file}`), ...summary.removed.map((file) => `  removed ${file}`)];
+  const changes = [...summary.written.map((file) => `  wrote   ${printable(file)}`), ...summary.removed.map((file) => `  removed ${printable(file)}`)];
   const exempted = result.exemptions.map(({ cluster, exemption }) => `${formatExemption(exemption, cluster)}\n`).join('');
   const noted = result.notes.map(({ cluster, note }) => `${formatNote(note, cluster)}\n`).join('');
   stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}${noted}${summaryLine}\n`);

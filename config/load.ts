@@ -9,6 +9,8 @@ import * as v from 'valibot';
 import * as YAML from 'yaml';
 import { formatFieldPath, PathSegment } from '../lib/field-path';
 import { cidrsOverlap } from '../lib/network';
+import { printable } from '../lib/printable';
+import { describeSpecial, readRegularFile, UnreadableFileError } from '../lib/walk';
 import { ClusterConfig, ClusterConfigSchema } from './schema';
 
 export interface ConfigIssue {
@@ -29,8 +31,8 @@ export class ConfigError extends Error {
 }
 
 export function formatConfigIssue(issue: ConfigIssue): string {
-  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.column}`;
-  return `${where}: ${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`;
+  const where = issue.line === undefined ? printable(issue.file) : `${printable(issue.file)}:${issue.line}:${issue.column}`;
+  return `${where}: ${issue.path === '' ? '' : `${printable(issue.path)}: `}${printable(issue.message, 1000)}`;
 }
 
 /** A validated config and the file it came from. */
@@ -80,8 +82,16 @@ export function parseClusterConfig(file: string, text: string): { config?: Clust
       }),
     };
   }
+  let data: unknown;
+  try {
+    // yaml's own limit on alias expansion (maxAliasCount, 100 by default) stops a "billion laughs"
+    // document; it throws, and the throw becomes a message.
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return { issues: [{ file, path: '', message: `YAML: ${(error as Error).message} (aliases may expand to at most ${MAX_ALIAS_COUNT} nodes)` }] };
+  }
   // abortPipeEarly: one message per field, the first rule it breaks.
-  const result = v.safeParse(ClusterConfigSchema, document.toJS(), { abortPipeEarly: true });
+  const result = v.safeParse(ClusterConfigSchema, data, { abortPipeEarly: true });
   if (!result.success) {
     return {
       issues: result.issues.map((issue) => {
@@ -103,9 +113,45 @@ export function parseClusterConfig(file: string, text: string): { config?: Clust
   return { config: result.output, issues: [], locate: (segments) => locate(document, lines, segments) };
 }
 
+/** yaml's default: enough for any config, far too few for an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
 /** Every `*.yaml` cluster config in `dir`, sorted by name. */
 export function clusterConfigFiles(dir: string): string[] {
   return fs.readdirSync(dir).filter((entry) => entry.endsWith('.yaml')).sort().map((entry) => path.join(dir, entry));
+}
+
+/**
+ * The config files of `dir`, and a problem for every entry that looks like a config but cannot be
+ * one: a `*.yml` (refused, never ignored: an ignored config would make its cluster disappear), a
+ * folder, a link, a FIFO named `*.yaml`.
+ */
+function listConfigFiles(dir: string): { files: string[]; issues: ConfigIssue[] } {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'the config folder does not exist: check --config-dir'
+      : code === 'ENOTDIR' ? 'is a file, not the config folder: check --config-dir' : `the config folder cannot be listed (${code})`;
+    return { files: [], issues: [{ file: dir, path: '', message: reason }] };
+  }
+  const files: string[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const file = path.join(dir, entry.name);
+    if (entry.name.endsWith('.yml')) {
+      issues.push({ file, path: '', message: `cluster configs are named <cluster>.yaml: rename it to ${entry.name.slice(0, -'.yml'.length)}.yaml` });
+    } else if (entry.name.endsWith('.yaml')) {
+      if (entry.isFile()) files.push(file);
+      else if (entry.isDirectory()) issues.push({ file, path: '', message: 'is a folder, not a config file: rename or remove it' });
+      else {
+        const kind = entry.isSymbolicLink() ? 'symlink' : entry.isFIFO() ? 'fifo' : entry.isSocket() ? 'socket' : 'device';
+        issues.push({ file, path: '', message: `is ${describeSpecial(kind)}, not a config file: replace it with the file itself` });
+      }
+    }
+  }
+  return { files, issues };
 }
 
 /**
@@ -113,12 +159,18 @@ export function clusterConfigFiles(dir: string): string[] {
  * @throws ConfigError listing every problem in every file
  */
 export function loadClusterConfigs(dir: string): LoadedConfig[] {
-  const files = clusterConfigFiles(dir);
-  if (files.length === 0) throw new ConfigError([{ file: dir, path: '', message: 'no cluster config (*.yaml) found: add config/<cluster>.yaml' }]);
+  const { files, issues } = listConfigFiles(dir);
+  if (files.length === 0 && issues.length === 0) throw new ConfigError([{ file: dir, path: '', message: 'no cluster config (*.yaml) found: add config/<cluster>.yaml' }]);
   const loaded: LoadedConfig[] = [];
-  const issues: ConfigIssue[] = [];
   for (const file of files) {
-    const text = fs.readFileSync(file, 'utf8');
+    let text: string;
+    try {
+      text = readRegularFile(file);
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error;
+      issues.push({ file, path: '', message: `${error.reason}; nothing is synthesized (and no cluster removed) until it can be read` });
+      continue;
+    }
     const result = parseClusterConfig(file, text);
     issues.push(...result.issues);
     if (result.config && result.locate) loaded.push({ file, config: result.config, text, locate: result.locate });

@@ -73,3 +73,78 @@ export function walkTree(root: string, options: WalkOptions = {}): WalkResult {
   const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return { files: files.sort(byPath), skipped: skipped.sort(byPath), special: special.sort((a, b) => byPath(a.relative, b.relative)) };
 }
+
+/** Largest file any command reads: a manifest or a config is kilobytes; more is not one. */
+export const MAX_READ_BYTES = 16 * 1024 * 1024;
+
+/** A file that could not be read, with the reason in words and what to do. */
+export class UnreadableFileError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'UnreadableFileError';
+  }
+}
+
+function describeOpenError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT': return 'does not exist';
+    case 'EISDIR': return 'is a folder, not a file';
+    case 'ELOOP': return 'is a symbolic link, which is never followed here: replace it with the file';
+    case 'EACCES':
+    case 'EPERM': return 'cannot be read (permission denied): fix its permissions';
+    case 'ENXIO': return 'is a socket or a FIFO without a writer, not a file';
+    default: return `cannot be read (${error.code ?? error.message})`;
+  }
+}
+
+export interface ReadOptions {
+  /**
+   * Follow a symbolic link given as the path itself (a path the user typed); a walked entry never is.
+   * @default false
+   */
+  readonly followSymlink?: boolean;
+  /** @default MAX_READ_BYTES */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Reads a regular file as UTF-8, and nothing else: a FIFO is opened without blocking and refused, a
+ * device (`/dev/zero`) is refused before a byte is read, a folder is refused, a file over
+ * `maxBytes` is refused.
+ * @throws UnreadableFileError saying why
+ */
+export function readRegularFile(file: string, options: ReadOptions = {}): string {
+  const maxBytes = options.maxBytes ?? MAX_READ_BYTES;
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+  const flags = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (options.followSymlink ? 0 : fs.constants.O_NOFOLLOW);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, flags);
+  } catch (error) {
+    throw new UnreadableFileError(file, describeOpenError(error as NodeJS.ErrnoException));
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new UnreadableFileError(file, 'is a folder, not a file');
+    if (!stat.isFile()) throw new UnreadableFileError(file, `is a ${stat.isFIFO() ? 'FIFO' : stat.isSocket() ? 'socket' : 'device'}, not a file: it is never read`);
+    if (stat.size > maxBytes) throw new UnreadableFileError(file, `is ${stat.size} bytes, more than the ${maxBytes} any manifest or config needs`);
+    try {
+      return fs.readFileSync(fd, 'utf8');
+    } catch (error) {
+      throw new UnreadableFileError(file, describeOpenError(error as NodeJS.ErrnoException));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Words for a special entry of a walk, for messages. */
+export function describeSpecial(kind: SpecialKind): string {
+  switch (kind) {
+    case 'symlink': return 'a symbolic link (never followed)';
+    case 'fifo': return 'a FIFO (never opened)';
+    case 'socket': return 'a socket (never opened)';
+    case 'device': return 'a device (never opened)';
+    default: return 'not a regular file (never opened)';
+  }
+}

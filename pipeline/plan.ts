@@ -4,16 +4,14 @@
  * removals Flux acts on. Compared per object (group, kind, namespace, name), not per file, so a
  * renamed file is no change and a moved object is reported where it matters.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import diff from 'microdiff';
 import { FLUX_PRUNE_ANNOTATION, FLUX_PRUNE_DISABLED } from '../lib/constants';
 import { formatFieldPath, PathSegment } from '../lib/field-path';
 import {
-  BOOTSTRAP_FOLDER, CLUSTER_ENTRY, folderOfKustomizationPath, folderRank, GENERATED_MARKER, KUSTOMIZATION_FILE, placeOf,
+  CLUSTER_ENTRY, folderOfKustomizationPath, folderRank, KUSTOMIZATION_FILE, placeOf,
 } from '../lib/layout';
-import { walkTree } from '../lib/walk';
 import { parseManifestText } from './manifest-files';
+import { inspectTree } from './tree-writer';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
@@ -67,15 +65,9 @@ function placeAll(files: ReadonlyMap<string, string>): Map<string, PlacedObject>
   return placed;
 }
 
-/** The generated files of a committed tree (what `synth` owns), keyed by path relative to it. */
+/** The files synth wrote in a committed tree (what it owns), keyed by path relative to it. */
 export function readGeneratedFiles(fluxDir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const file of walkTree(fluxDir, { skipFolder: (name) => name === BOOTSTRAP_FOLDER }).files) {
-    if (!file.endsWith('.yaml')) continue;
-    const text = fs.readFileSync(path.join(fluxDir, file), 'utf8');
-    if (text.startsWith(GENERATED_MARKER)) files.set(file, text);
-  }
-  return files;
+  return new Map(inspectTree(fluxDir).owned);
 }
 
 function pruneDisabled(manifest: Record<string, unknown>): boolean {

@@ -8,7 +8,7 @@
  */
 import * as YAML from 'yaml';
 import { ManifestObject } from '../policy/types';
-import { CLUSTER_ENTRY, GENERATED_MARKER, KUSTOMIZATION_FILE } from '../lib/layout';
+import { CLUSTER_ENTRY, GENERATED_MARKER, KUSTOMIZATION_FILE, objectFileName } from '../lib/layout';
 import { FLUX_DIR } from '../lib/paths';
 import { SynthesizedCluster } from './cluster';
 
@@ -21,12 +21,6 @@ export interface RenderedTree {
 
 function header(configFile: string): string {
   return `${GENERATED_MARKER} from ${configFile}: edit the code or the config, then run npm run synth.\n`;
-}
-
-function fileNameOf(manifest: Record<string, unknown>): string {
-  const metadata = (manifest.metadata ?? {}) as { name?: string; namespace?: string };
-  const parts = [String(manifest.kind).toLowerCase(), metadata.namespace, metadata.name].filter((part) => part !== undefined && part !== '');
-  return `${parts.join('-')}.yaml`;
 }
 
 function toYaml(value: unknown): string {
@@ -44,7 +38,7 @@ export function renderTree(clusters: readonly SynthesizedCluster[], configFiles:
     for (const chart of charts) {
       const names: string[] = [];
       for (const manifest of chart.toJson() as Array<Record<string, unknown>>) {
-        const name = fileNameOf(manifest);
+        const name = objectFileName(manifest);
         const file = `${chart.folder}/${name}`;
         names.push(name);
         files.set(file, banner + toYaml(manifest));

@@ -18,7 +18,8 @@ const crypto = require('node:crypto');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN_DIR = path.join(ROOT, 'dist', 'bin');
-const SOURCE_ROOTS = ['main.ts', 'bench', 'cli', 'config', 'constructs', 'imports', 'lib', 'policy', 'scripts'];
+// Every folder a bundle can import from: a folder missing here would let a stale bundle run.
+const SOURCE_ROOTS = ['main.ts', 'bench', 'cli', 'config', 'constructs', 'imports', 'lib', 'pipeline', 'policy', 'scripts'];
 const EXTRA_INPUTS = ['package-lock.json', 'tsconfig.json', __filename];
 const ENTRY_POINTS = {
   main: 'main.ts',
@@ -89,7 +90,18 @@ function build(target) {
   }
   for (const stale of fs.readdirSync(BIN_DIR)) {
     const full = path.join(BIN_DIR, stale);
-    if (full !== target && !stale.includes('.tmp-')) fs.rmSync(full, { recursive: true, force: true });
+    // A .tmp- folder is another build in progress, unless its process is gone (killed mid-build).
+    const building = /\.tmp-(\d+)$/.exec(stale);
+    if (full !== target && (!building || !running(Number(building[1])))) fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
+function running(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
   }
 }
 

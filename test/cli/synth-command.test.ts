@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runPlan } from '../../cli/plan-command';
 import { runSynth } from '../../cli/synth-command';
 import { Layer, treeFolder } from '../../lib/layout';
 import { REPO_ROOT } from '../../lib/paths';
@@ -45,18 +46,114 @@ describe('npm run synth', () => {
     expect(snapshotDir(bootstrap)).toEqual(before);
   });
 
-  test('removes the files of a cluster whose config was deleted, and only with a full synth', () => {
+  test('case 5: a cluster whose config is gone is removed only with --prune-cluster naming it; plan shows the prune', () => {
     const out = path.join(tempDir(), 'flux');
     fs.cpSync(FLUX, out, { recursive: true });
     const configDir = tempDir();
     fs.writeFileSync(path.join(configDir, 'prod.yaml'), shippedConfigText('prod'));
+    const devFiles = () => new Map([...snapshotDir(out)].filter(([file]) => file.split('/')[1] === 'dev'));
+    const devBefore = devFiles();
+    // A run scoped to prod never touches dev.
     expect(runSynth(['--out', out, '--config-dir', configDir, '--cluster', 'prod'], quiet, quiet)).toBe(0);
-    expect(fs.existsSync(path.join(out, 'clusters/dev'))).toBe(true);
+    expect(devFiles()).toEqual(devBefore);
+    const before = snapshotDir(out);
+    // A full run refuses, naming the cluster and the flag.
+    const refused = capture();
+    expect(runSynth(['--out', out, '--config-dir', configDir], quiet, refused)).toBe(1);
+    expect(refused.text).toContain(`synth refused: cluster dev is in ${out} (17 files) but has no config (dev.yaml is missing from the config folder): `
+      + 'removing its files makes Flux prune everything it runs. If that is the intent, run again with --prune-cluster dev');
+    expect(snapshotDir(out)).toEqual(before);
+    // plan refuses the same way, and shows what the prune would delete.
+    const planned = { out: capture(), err: capture() };
+    expect(runPlan(['--flux-dir', out, '--config-dir', configDir], planned.out, planned.err)).toBe(1);
+    expect(planned.out.text).toContain('- DaemonSet tailscale/tailscale-client');
+    expect(planned.out.text).toContain('! Flux will delete it from the cluster (prune)');
+    expect(planned.err.text).toContain('plan: synth would refuse this tree, so it cannot be applied as planned:\n  cluster dev is in');
+    expect(runPlan(['--flux-dir', out, '--config-dir', configDir, '--prune-cluster', 'dev'], quiet, quiet)).toBe(2);
+    // With the flag, the cluster goes.
     const full = capture();
-    expect(runSynth(['--out', out, '--config-dir', configDir], full, quiet)).toBe(0);
+    expect(runSynth(['--out', out, '--config-dir', configDir, '--prune-cluster', 'dev'], full, quiet)).toBe(0);
     expect(fs.existsSync(path.join(out, 'clusters/dev'))).toBe(false);
     expect(fs.existsSync(path.join(out, 'infrastructure/dev'))).toBe(false);
     expect(full.text).toContain('removed infrastructure/dev/network/daemonset-tailscale-tailscale-client.yaml');
+  });
+
+  test('case 5: a config named *.yml or unreadable stops synth; nothing is removed', () => {
+    const out = path.join(tempDir(), 'flux');
+    fs.cpSync(FLUX, out, { recursive: true });
+    const before = snapshotDir(out);
+    const configDir = tempDir();
+    fs.writeFileSync(path.join(configDir, 'prod.yaml'), shippedConfigText('prod'));
+    fs.writeFileSync(path.join(configDir, 'dev.yml'), shippedConfigText('dev'));
+    const stderr = capture();
+    expect(runSynth(['--out', out, '--config-dir', configDir], quiet, stderr)).toBe(1);
+    expect(stderr.text).toContain(`${path.join(configDir, 'dev.yml')}: cluster configs are named <cluster>.yaml: rename it to dev.yaml`);
+    fs.renameSync(path.join(configDir, 'dev.yml'), path.join(configDir, 'dev.yaml'));
+    fs.chmodSync(path.join(configDir, 'dev.yaml'), 0o000);
+    fs.mkdirSync(path.join(configDir, 'x.yaml'));
+    const second = capture();
+    expect(runSynth(['--out', out, '--config-dir', configDir], quiet, second)).toBe(1);
+    expect(second.text).toContain(`${path.join(configDir, 'x.yaml')}: is a folder, not a config file: rename or remove it`);
+    expect(snapshotDir(out)).toEqual(before);
+  });
+
+  test('case 4: --out . (the repo root) and --out of a folder holding another clone are refused, untouched', () => {
+    const stderr = capture();
+    expect(runSynth(['--out', REPO_ROOT], quiet, stderr)).toBe(1);
+    expect(stderr.text).toContain(`synth refused: ${REPO_ROOT} is neither empty nor a tree synth wrote`);
+    const parent = tempDir();
+    fs.cpSync(FLUX, path.join(parent, 'clone/flux'), { recursive: true });
+    const before = snapshotDir(parent);
+    expect(runSynth(['--out', parent], quiet, capture())).toBe(1);
+    expect(snapshotDir(parent)).toEqual(before);
+  });
+
+  test('case 10: a missing --config-dir, a config file that is a folder, an alias bomb: one message each, no stack trace', () => {
+    const missing = capture();
+    expect(runSynth(['--config-dir', path.join(tempDir(), 'nope'), '--out', tempDir()], quiet, missing)).toBe(1);
+    expect(missing.text).toMatch(/nope: the config folder does not exist: check --config-dir\n$/);
+    const configDir = tempDir();
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e', 'f', 'g'].map((key, index) => {
+      const previous = String.fromCharCode('a'.charCodeAt(0) + index);
+      return `${key}: &${key} [${Array(10).fill(`*${previous}`).join(', ')}]`;
+    })].join('\n');
+    fs.writeFileSync(path.join(configDir, 'prod.yaml'), `${bomb}\n`);
+    const bombed = capture();
+    const started = Date.now();
+    expect(runSynth(['--config-dir', configDir, '--out', tempDir()], quiet, bombed)).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(bombed.text).toContain(`${path.join(configDir, 'prod.yaml')}: YAML: Excessive alias count indicates a resource exhaustion attack (aliases may expand to at most 100 nodes)`);
+    expect(bombed.text).not.toMatch(/\n\s+at /);
+  });
+
+  test('case 13: control characters from config are escaped in every message', () => {
+    const configDir = tempDir();
+    const name = 'evil\u001b]0;owned\u0007\u001b[2J\u009b31m';
+    fs.writeFileSync(path.join(configDir, `${name}.yaml`), shippedConfigText('dev'));
+    const stderr = capture();
+    expect(runSynth(['--config-dir', configDir, '--out', tempDir()], quiet, stderr)).toBe(1);
+    // eslint-disable-next-line no-control-regex
+    expect(stderr.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(stderr.text).toContain('evil\\x1b]0;owned\\x07\\x1b[2J\\x9b31m.yaml');
+  });
+
+  test('case 12: plan says when flux/ is missing, and refuses what synth refuses', () => {
+    const missing = { out: capture(), err: capture() };
+    expect(runPlan(['--flux-dir', path.join(tempDir(), 'flux')], missing.out, missing.err)).toBe(2);
+    expect(missing.err.text).toMatch(/flux does not exist, so every object is new: was flux\/ deleted or moved\?/);
+    expect(missing.out.text).toContain('Plan: 27 to add, 0 to change, 0 to remove.');
+    // A generated file whose header was removed: synth refuses to overwrite it, and so does plan.
+    const out = path.join(tempDir(), 'flux');
+    fs.cpSync(FLUX, out, { recursive: true });
+    const file = path.join(out, 'apps/prod/kustomization.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').split('\n').slice(1).join('\n'));
+    const synthErr = capture();
+    expect(runSynth(['--out', out], quiet, synthErr)).toBe(1);
+    const planned = { out: capture(), err: capture() };
+    expect(runPlan(['--flux-dir', out], planned.out, planned.err)).toBe(1);
+    const problem = `${file} was not written by synth (no generated header)`;
+    expect(synthErr.text).toContain(problem);
+    expect(planned.err.text).toContain(problem);
   });
 
   test('refuses to overwrite a hand-written file, leaving flux/ byte for byte as it was', () => {
@@ -66,8 +163,7 @@ describe('npm run synth', () => {
     const before = snapshotDir(out);
     const stderr = capture();
     expect(runSynth(['--out', out], quiet, stderr)).toBe(1);
-    expect(stderr.text).toContain('synth would overwrite files it did not generate');
-    expect(stderr.text).toContain(path.join(out, 'apps/prod/kustomization.yaml'));
+    expect(stderr.text).toContain(`synth refused: ${path.join(out, 'apps/prod/kustomization.yaml')} was not written by synth`);
     expect(snapshotDir(out)).toEqual(before);
   });
 

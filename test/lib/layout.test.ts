@@ -1,5 +1,6 @@
 import {
-  clusterFolders, folderOfKustomizationPath, folderRank, kustomizationPath, Layer, LAYER_DEPENDENCIES, LAYERS, placeOf, TREE_FOLDERS, treeFolder,
+  clusterFolders, folderOfKustomizationPath, folderRank, kustomizationPath, Layer, LAYER_DEPENDENCIES, LAYERS, layoutFolderAbove, objectFileName, placeOf,
+  sidecarPaths, TREE_FOLDERS, treeFolder,
 } from '../../lib/layout';
 
 describe('tree layout', () => {
@@ -31,5 +32,23 @@ describe('tree layout', () => {
     }
     expect(LAYER_DEPENDENCIES[Layer.APPS]).toEqual([Layer.CONFIGS]);
     expect(folderRank('unknown')).toBe(LAYERS.length + 1);
+  });
+});
+
+describe('what synth keeps beside the tree, and what lies below a layout folder', () => {
+  test('lock, journal and staging sit beside the tree folder, named after it', () => {
+    expect(sidecarPaths('/repo/flux')).toEqual({ lock: '/repo/.flux-synth.lock', journal: '/repo/.flux-synth-journal.json', stagingPrefix: '/repo/.flux-staging-' });
+  });
+
+  test('a path deeper than a layout folder names that folder; flux-system is the caller\'s to skip', () => {
+    expect(layoutFolderAbove('apps/prod/sub/x.yaml')).toBe('apps/prod');
+    expect(layoutFolderAbove('infrastructure/prod/network/a/b/x.yaml')).toBe('infrastructure/prod/network');
+    expect(layoutFolderAbove('apps/prod/x.yaml')).toBeUndefined();
+    expect(layoutFolderAbove('infrastructure/prod/other/x.yaml')).toBeUndefined();
+  });
+
+  test('object file names: kind, namespace, name', () => {
+    expect(objectFileName({ kind: 'DaemonSet', metadata: { namespace: 'tailscale', name: 'client' } })).toBe('daemonset-tailscale-client.yaml');
+    expect(objectFileName({ kind: 'Namespace', metadata: { name: 'apps' } })).toBe('namespace-apps.yaml');
   });
 });

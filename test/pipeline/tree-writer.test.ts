@@ -1,82 +1,296 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { GENERATED_MARKER } from '../../lib/layout';
-import { TreeConflictError, writeTree } from '../../pipeline/tree-writer';
+import { GENERATED_MARKER, sidecarPaths } from '../../lib/layout';
+import { LockHeldError } from '../../pipeline/lock';
+import { TreeWriteError } from '../../pipeline/transaction';
+import { inspectTree, previewTree, TreeRefusedError, writeTree } from '../../pipeline/tree-writer';
 import { snapshotDir, tempDir } from '../helpers';
 
 const generated = (body: string) => `${GENERATED_MARKER} from config/test.yaml.\n${body}\n`;
+const configMap = (name: string, extra = '') => generated(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: apps\n${extra}`);
 
-function setup(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [file, content] of Object.entries(files)) {
+/** A layer folder's files as synth renders them: objects named after themselves, and a kustomization.yaml listing them. */
+function layer(folder: string, names: readonly string[], extra = ''): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const name of names) files.set(`${folder}/configmap-apps-${name}.yaml`, configMap(name, extra));
+  files.set(`${folder}/kustomization.yaml`, generated(`resources:\n${names.map((name) => `  - configmap-apps-${name}.yaml\n`).join('')}`));
+  return files;
+}
+
+function setup(files: ReadonlyMap<string, string> | Record<string, string>): string {
+  const dir = path.join(tempDir(), 'flux');
+  fs.mkdirSync(dir);
+  for (const [file, content] of files instanceof Map ? files : Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), content);
   }
   return dir;
 }
 
+const noStagingOrJournal = (dir: string) => {
+  const parent = path.dirname(dir);
+  expect(fs.readdirSync(parent).filter((entry) => entry !== path.basename(dir))).toEqual([]);
+};
+
 describe('writeTree', () => {
   test('writes new files and reports them', () => {
     const dir = setup({});
-    const summary = writeTree(dir, new Map([['a/b.yaml', generated('b')]]));
-    expect(summary).toEqual({ written: ['a/b.yaml'], removed: [], unchanged: 0 });
-    expect(fs.readFileSync(path.join(dir, 'a/b.yaml'), 'utf8')).toBe(generated('b'));
+    const files = layer('apps/prod', ['a']);
+    const summary = writeTree(dir, files);
+    expect(summary).toEqual({ written: ['apps/prod/configmap-apps-a.yaml', 'apps/prod/kustomization.yaml'], removed: [], unchanged: 0, notes: [] });
+    expect(snapshotDir(dir)).toEqual(new Map([...files].map(([file, text]) => [file, Buffer.from(text)])));
+    noStagingOrJournal(dir);
   });
 
   test('never touches flux-system, even with a generated-looking file inside', () => {
     const dir = setup({
       'clusters/prod/flux-system/gotk-sync.yaml': 'kind: GitRepository\n',
       'clusters/prod/flux-system/kustomization.yaml': generated('looks generated'),
-      'clusters/prod/old.yaml': generated('old'),
+      ...Object.fromEntries(layer('apps/prod', ['old'])),
     });
     const before = fs.statSync(path.join(dir, 'clusters/prod/flux-system/gotk-sync.yaml'));
-    const summary = writeTree(dir, new Map([['clusters/prod/new.yaml', generated('new')]]));
-    expect(summary.removed).toEqual(['clusters/prod/old.yaml']);
+    const summary = writeTree(dir, layer('apps/prod', ['new']));
+    expect(summary.removed).toEqual(['apps/prod/configmap-apps-old.yaml']);
     expect(fs.readFileSync(path.join(dir, 'clusters/prod/flux-system/gotk-sync.yaml'), 'utf8')).toBe('kind: GitRepository\n');
     expect(fs.readFileSync(path.join(dir, 'clusters/prod/flux-system/kustomization.yaml'), 'utf8')).toBe(generated('looks generated'));
     expect(fs.statSync(path.join(dir, 'clusters/prod/flux-system/gotk-sync.yaml')).mtimeMs).toBe(before.mtimeMs);
   });
 
-  test('removes generated files that no longer exist, and the folders they leave empty', () => {
-    const dir = setup({ 'infrastructure/old/network/ds.yaml': generated('ds'), 'infrastructure/prod/a.yaml': generated('a') });
-    const summary = writeTree(dir, new Map([['infrastructure/prod/a.yaml', generated('a')]]));
-    expect(summary).toEqual({ written: [], removed: ['infrastructure/old/network/ds.yaml'], unchanged: 1 });
-    expect(fs.existsSync(path.join(dir, 'infrastructure/old'))).toBe(false);
-    expect(fs.existsSync(path.join(dir, 'infrastructure/prod/a.yaml'))).toBe(true);
-  });
-
-  test('keeps hand-written files, and the folders that hold them', () => {
-    const dir = setup({ 'apps/prod/notes.yaml': 'kind: ConfigMap\n', 'apps/prod/gone.yaml': generated('gone') });
-    expect(writeTree(dir, new Map()).removed).toEqual(['apps/prod/gone.yaml']);
-    expect(fs.readFileSync(path.join(dir, 'apps/prod/notes.yaml'), 'utf8')).toBe('kind: ConfigMap\n');
-  });
-
-  test('refuses to overwrite a file it did not generate, and writes nothing at all', () => {
-    const dir = setup({ 'apps/prod/service.yaml': 'kind: Service\n', 'apps/prod/stale.yaml': generated('stale') });
-    const before = snapshotDir(dir);
-    expect(() => writeTree(dir, new Map([['apps/prod/new.yaml', generated('new')], ['apps/prod/service.yaml', generated('svc')]])))
-      .toThrow(TreeConflictError);
-    expect(snapshotDir(dir)).toEqual(before);
+  test('removes stale generated files and the folders they leave empty', () => {
+    const dir = setup(new Map([...layer('infrastructure/prod/network', ['ds']), ...layer('apps/prod', ['a'])]));
+    const summary = writeTree(dir, new Map([...layer('apps/prod', ['a']), ...layer('infrastructure/prod/network', [])]));
+    expect(summary).toEqual({ written: ['infrastructure/prod/network/kustomization.yaml'], removed: ['infrastructure/prod/network/configmap-apps-ds.yaml'], unchanged: 2, notes: [] });
+    expect(fs.readdirSync(path.join(dir, 'infrastructure/prod/network'))).toEqual(['kustomization.yaml']);
   });
 
   test('does not rewrite unchanged files', () => {
-    const dir = setup({ 'a.yaml': generated('same') });
+    const dir = setup(layer('apps/prod', ['same']));
     const past = new Date('2020-01-01T00:00:00Z');
-    fs.utimesSync(path.join(dir, 'a.yaml'), past, past);
-    expect(writeTree(dir, new Map([['a.yaml', generated('same')]]))).toEqual({ written: [], removed: [], unchanged: 1 });
-    expect(fs.statSync(path.join(dir, 'a.yaml')).mtime.toISOString()).toBe(past.toISOString());
+    fs.utimesSync(path.join(dir, 'apps/prod/configmap-apps-same.yaml'), past, past);
+    expect(writeTree(dir, layer('apps/prod', ['same']))).toEqual({ written: [], removed: [], unchanged: 2, notes: [] });
+    expect(fs.statSync(path.join(dir, 'apps/prod/configmap-apps-same.yaml')).mtime.toISOString()).toBe(past.toISOString());
   });
 
   test('outside its scopes, leaves other clusters\' generated files alone', () => {
-    const dir = setup({ 'clusters/dev/a.yaml': generated('dev'), 'clusters/prod/a.yaml': generated('prod') });
-    expect(writeTree(dir, new Map([['clusters/prod/b.yaml', generated('b')]]), ['clusters/prod']).removed).toEqual(['clusters/prod/a.yaml']);
-    expect(fs.existsSync(path.join(dir, 'clusters/dev/a.yaml'))).toBe(true);
+    const dir = setup(new Map([...layer('apps/dev', ['a']), ...layer('apps/prod', ['a'])]));
+    expect(writeTree(dir, layer('apps/prod', ['b']), { scopes: ['apps/prod'] }).removed).toEqual(['apps/prod/configmap-apps-a.yaml']);
+    expect(fs.existsSync(path.join(dir, 'apps/dev/configmap-apps-a.yaml'))).toBe(true);
+  });
+});
+
+describe('case 1: a write error mid-run leaves the tree byte-identical', () => {
+  // Root ignores permissions but not the immutable attribute; CI runs as root.
+  const immutable = (file: string) => spawnSync('chattr', ['+i', file]).status === 0;
+  test('an immutable file among three changed ones: nothing applied, one clear message', () => {
+    const dir = setup(layer('apps/prod', ['a', 'b', 'c', 'gone']));
+    const blocked = path.join(dir, 'apps/prod/configmap-apps-b.yaml');
+    if (!immutable(blocked)) {
+      process.stderr.write('chattr +i is not permitted here: the immutable-file case runs only in test/pipeline/crash.test.ts (as nobody)\n');
+      return;
+    }
+    try {
+      const before = snapshotDir(dir);
+      let error: unknown;
+      try {
+        writeTree(dir, layer('apps/prod', ['a', 'b', 'c', 'new'], 'data:\n  v: "2"\n'));
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(TreeWriteError);
+      expect((error as Error).message).toBe(`could not replace ${blocked} (EPERM): operation not permitted: an immutable or append-only file (lsattr; chattr -i), `
+        + 'or a folder this user may not change; the tree is exactly as it was before');
+      expect(snapshotDir(dir)).toEqual(before);
+      noStagingOrJournal(dir);
+    } finally {
+      execFileSync('chattr', ['-i', blocked]);
+    }
+  });
+});
+
+describe('case 4: --out takes only an empty folder or a tree synth wrote', () => {
+  test('a folder with anything else in it is refused, untouched', () => {
+    const dir = setup({ 'package.json': '{}', 'flux/apps/prod/kustomization.yaml': generated('resources: []') });
+    const before = snapshotDir(dir);
+    expect(() => writeTree(dir, layer('apps/prod', ['a']))).toThrow(/is neither empty nor a tree synth wrote \(it holds flux, package.json\)/);
+    expect(snapshotDir(dir)).toEqual(before);
   });
 
-  test('leaves no staging folder behind', () => {
-    const parent = tempDir();
-    const dir = path.join(parent, 'flux');
-    writeTree(dir, new Map([['x.yaml', generated('x')]]));
-    expect(fs.readdirSync(parent)).toEqual(['flux']);
+  test('an empty folder, a missing one, and a tree of only layout folders are accepted', () => {
+    expect(writeTree(setup({}), layer('apps/prod', ['a'])).written).toHaveLength(2);
+    expect(writeTree(path.join(tempDir(), 'new-flux'), layer('apps/prod', ['a'])).written).toHaveLength(2);
+    expect(writeTree(setup({ 'clusters/prod/flux-system/gotk-sync.yaml': 'kind: GitRepository\n' }), layer('apps/prod', ['a'])).written).toHaveLength(2);
+  });
+
+  test('generated files outside the layout\'s folders are never removed', () => {
+    const dir = setup({ ...Object.fromEntries(layer('apps/prod', ['a'])), 'apps/x.yaml': configMap('x'), 'clusters/README.md': 'notes' });
+    const summary = writeTree(dir, layer('apps/prod', ['a']));
+    expect(summary.removed).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'apps/x.yaml'))).toBe(true);
+    expect(summary.notes).toEqual(inspectTree(dir).notes);
+    expect(inspectTree(dir).notes).toEqual(['apps/x.yaml is outside the layout\'s folders: left alone', 'clusters/README.md is outside the layout\'s folders: left alone']);
+  });
+});
+
+describe('case 6: files synth did not write are reported, never deleted or ignored', () => {
+  test('a copy of a generated file (header kept) is refused, and kept', () => {
+    const files = layer('apps/prod', ['a']);
+    const dir = setup({ ...Object.fromEntries(files), 'apps/prod/configmap-apps-a-copy.yaml': files.get('apps/prod/configmap-apps-a.yaml')! });
+    const before = snapshotDir(dir);
+    expect(() => writeTree(dir, files)).toThrow(`${path.join(dir, 'apps/prod/configmap-apps-a-copy.yaml')} has the generated header but synth did not write it here (a copy?)`);
+    expect(snapshotDir(dir)).toEqual(before);
+  });
+
+  test('a hand-written manifest in a layer folder is refused: kustomization.yaml would never list it', () => {
+    const dir = setup({ ...Object.fromEntries(layer('apps/prod', ['a'])), 'apps/prod/mine.yaml': 'kind: ConfigMap\n' });
+    expect(() => writeTree(dir, layer('apps/prod', ['a'])))
+      .toThrow(`${path.join(dir, 'apps/prod/mine.yaml')} was not written by synth (no generated header): kustomization.yaml does not list it, so Flux never applies it`);
+  });
+
+  test('a hand-written manifest in a cluster entry folder is refused: Flux would apply it ungated', () => {
+    const dir = setup({ 'clusters/prod/extra.yaml': 'kind: ConfigMap\n' });
+    expect(() => writeTree(dir, layer('apps/prod', ['a']))).toThrow('was not written by synth (no generated header): Flux applies it without the gate');
+  });
+
+  test('refuses to overwrite a file it did not generate, and writes nothing at all', () => {
+    const dir = setup({ 'apps/prod/configmap-apps-a.yaml': 'kind: ConfigMap\n' });
+    const before = snapshotDir(dir);
+    expect(() => writeTree(dir, layer('apps/prod', ['a']))).toThrow(TreeRefusedError);
+    expect(snapshotDir(dir)).toEqual(before);
+  });
+
+  test('plan sees the same refusals', () => {
+    const dir = setup({ ...Object.fromEntries(layer('apps/prod', ['a'])), 'apps/prod/mine.yaml': 'kind: ConfigMap\n' });
+    expect(previewTree(dir, layer('apps/prod', ['a'])).prepared.refusals).toEqual([
+      `${path.join(dir, 'apps/prod/mine.yaml')} was not written by synth (no generated header): kustomization.yaml does not list it, so Flux never applies it; `
+        + 'move it out of flux/ or declare it in code or config',
+    ]);
+  });
+});
+
+describe('case 10 and 11: links, FIFOs, devices and folders in the way', () => {
+  test('a FIFO, a link to /dev/zero and a dangling link in a layer folder are reported, never opened', () => {
+    const dir = setup(layer('apps/prod', ['a']));
+    execFileSync('mkfifo', [path.join(dir, 'apps/prod/pipe.yaml')]);
+    fs.symlinkSync('/dev/zero', path.join(dir, 'apps/prod/zero.yaml'));
+    fs.symlinkSync(path.join(dir, 'missing'), path.join(dir, 'apps/prod/dangling.yaml'));
+    const started = Date.now();
+    expect(() => writeTree(dir, layer('apps/prod', ['a']))).toThrow(new TreeRefusedError([
+      `${path.join(dir, 'apps/prod/dangling.yaml')} is a symbolic link (never followed): replace it with a regular file or remove it`,
+      `${path.join(dir, 'apps/prod/pipe.yaml')} is a FIFO (never opened): replace it with a regular file or remove it`,
+      `${path.join(dir, 'apps/prod/zero.yaml')} is a symbolic link (never followed): replace it with a regular file or remove it`,
+    ]));
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test('a folder inside a layer folder is reported', () => {
+    const dir = setup({ ...Object.fromEntries(layer('apps/prod', ['a'])), 'apps/prod/configmap-apps-b.yaml/x.yaml': 'x' });
+    expect(() => writeTree(dir, layer('apps/prod', ['a', 'b']))).toThrow('is inside a folder within apps/prod/, which synth owns');
+  });
+
+  test('a tree folder on another filesystem than its parent is refused before anything is written (EXDEV)', () => {
+    const other = fs.mkdtempSync('/dev/shm/oceanid-test-');
+    try {
+      if (fs.statSync(other).dev === fs.statSync(tempDir()).dev) {
+        process.stderr.write('/dev/shm is on the same filesystem as the temp folder: EXDEV case not exercised\n');
+        return;
+      }
+      const link = path.join(tempDir(), 'flux');
+      fs.symlinkSync(other, link);
+      expect(() => writeTree(link, layer('apps/prod', ['a']))).toThrow(/^could not stage beside .* \(EXDEV\): make the tree a plain folder of the repository, on the same filesystem as its parent/);
+      expect(fs.readdirSync(other)).toEqual([]);
+      expect(fs.readdirSync(path.dirname(link))).toEqual(['flux']);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('case 2: leftovers of interrupted runs', () => {
+  test('a journal left by a SIGKILL is rolled back before anything else, and old staging folders are removed', () => {
+    const dir = setup(layer('apps/prod', ['a', 'b']));
+    const before = snapshotDir(dir);
+    const { journal, stagingPrefix } = sidecarPaths(dir);
+    // What a run killed right after replacing a.yaml and removing b.yaml leaves behind.
+    const staging = `${stagingPrefix}killed`;
+    fs.mkdirSync(path.join(staging, 'old/apps/prod'), { recursive: true });
+    fs.linkSync(path.join(dir, 'apps/prod/configmap-apps-a.yaml'), path.join(staging, 'old/apps/prod/configmap-apps-a.yaml'));
+    fs.writeFileSync(path.join(dir, 'apps/prod/configmap-apps-a.yaml.tmp'), configMap('a', 'data: {}\n'));
+    fs.renameSync(path.join(dir, 'apps/prod/configmap-apps-a.yaml.tmp'), path.join(dir, 'apps/prod/configmap-apps-a.yaml'));
+    fs.renameSync(path.join(dir, 'apps/prod/configmap-apps-b.yaml'), path.join(staging, 'old/apps/prod/configmap-apps-b.yaml'));
+    fs.writeFileSync(journal, JSON.stringify({
+      format: 1, pid: 999999, started: '2026-01-01T00:00:00.000Z', staging: path.basename(staging), createdTree: false, createdFolders: [],
+      entries: [
+        { file: 'apps/prod/configmap-apps-a.yaml', action: 'write', existed: true, sha256: 'x' },
+        { file: 'apps/prod/configmap-apps-b.yaml', action: 'remove', existed: true },
+      ],
+    }));
+    fs.mkdirSync(`${stagingPrefix}older`);
+    const notices: string[] = [];
+    expect(() => previewTree(dir, layer('apps/prod', ['a', 'b']))).toThrow(/an interrupted synth left .*: the tree may be half-written/);
+    expect(writeTree(dir, layer('apps/prod', ['a', 'b']), { onNotice: (line) => notices.push(line) })).toEqual({ written: [], removed: [], unchanged: 3, notes: [] });
+    expect(notices).toEqual(['an earlier synth (pid 999999, started 2026-01-01T00:00:00.000Z) was interrupted while writing 2 change(s); the tree it was changing has been restored']);
+    expect(snapshotDir(dir)).toEqual(before);
+    noStagingOrJournal(dir);
+  });
+});
+
+describe('case 3: one writer', () => {
+  test('a live holder makes a second run wait, then refuse naming it', () => {
+    const dir = setup({});
+    const sleeper = spawnSync('sh', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' });
+    const pid = Number(sleeper.stdout.trim());
+    try {
+      fs.writeFileSync(sidecarPaths(dir).lock, JSON.stringify({ pid, hostname: os.hostname(), started: '2026-01-01T00:00:00.000Z', command: 'synth --out flux' }));
+      const started = Date.now();
+      let error: unknown;
+      try {
+        writeTree(dir, layer('apps/prod', ['a']), { lockWaitMs: 300 });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(LockHeldError);
+      expect((error as Error).message).toContain(`is held by pid ${pid} on ${os.hostname()} since 2026-01-01T00:00:00.000Z (synth --out flux)`);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      expect(fs.readdirSync(dir)).toEqual([]);
+      // plan reads under the same lock: it refuses too, naming the holder.
+      expect(() => previewTree(dir, layer('apps/prod', ['a']), { lockWaitMs: 100 })).toThrow(`is held by pid ${pid} on ${os.hostname()}`);
+    } finally {
+      process.kill(pid);
+    }
+  });
+
+  test('a lock whose process is gone is taken over, with a notice', () => {
+    const dir = setup({});
+    const dead = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' });
+    const holder = { pid: Number(dead.stdout.trim()), hostname: os.hostname(), started: 'then', command: 'synth' };
+    fs.writeFileSync(sidecarPaths(dir).lock, JSON.stringify(holder));
+    const notices: string[] = [];
+    expect(writeTree(dir, layer('apps/prod', ['a']), { onNotice: (line) => notices.push(line) }).written).toHaveLength(2);
+    const notice = /^took over the lock .*\.flux-synth\.lock from pid \d+, which started then \(synth\) and is no longer running$/;
+    expect(notices).toEqual([expect.stringMatching(notice)]);
+    expect(fs.existsSync(sidecarPaths(dir).lock)).toBe(false);
+  });
+});
+
+describe('case 14: removal is linear', () => {
+  function removalMs(count: number): number {
+    const names = Array.from({ length: count }, (_, index) => `n${index}`);
+    const dir = setup(layer('apps/prod', names));
+    const started = performance.now();
+    const summary = writeTree(dir, layer('apps/prod', []));
+    const elapsed = performance.now() - started;
+    expect(summary.removed).toHaveLength(count);
+    expect(fs.readdirSync(path.join(dir, 'apps/prod'))).toEqual(['kustomization.yaml']);
+    return elapsed;
+  }
+
+  test('removing 4x the files takes about 4x the time, not 16x (absolute figures: bench/results.md)', () => {
+    const small = removalMs(1500);
+    const large = removalMs(6000);
+    // Quadratic removal took 0.57 s and 8.7 s (15x). The bound leaves room for a loaded machine.
+    expect(large / small).toBeLessThan(8);
+    expect(large).toBeLessThan(3000);
   });
 });
