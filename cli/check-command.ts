@@ -1,7 +1,7 @@
 /**
  * `npm run check -- PATH...`: the synth gate on any YAML files or folders. The files given form one
  * universe (Namespaces among them supply Pod Security labels, ExternalSecrets supply Secrets, CRDs
- * supply kinds). Exit codes: 0 clean, 1 findings, 2 usage error.
+ * supply kinds). Exit codes: 0 clean, 1 findings, 2 usage error or nothing to check, 3 internal error.
  */
 import * as fs from 'node:fs';
 import { readManifests } from '../pipeline/manifest-files';
@@ -9,14 +9,17 @@ import { defaultSchemaRegistry } from '../pipeline/synth';
 import { describeKubernetesSchemaVersions, isKubernetesSchemaVersion, NEWEST_KUBERNETES_SCHEMA_VERSION } from '../lib/kubernetes-versions';
 import { FileRuleOutcomeCache } from '../pipeline/cel-cache';
 import { formatExemption, formatFinding, formatNote, NEWEST_POLICY_MINOR, runGate } from '../policy';
+import { printable } from '../lib/printable';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { Output, parseCommandLine } from './output';
 import { renderReport } from './report';
 
 const USAGE = `usage: npm run check -- [--kubernetes-version 1.MINOR] [--only RULE|GROUP]... [--skip RULE|GROUP]... [--format FORMAT] PATH...
 
-Checks YAML manifests (files, or folders walked for *.yaml/*.yml) with the synth gate.
-Folders named flux-system (written by flux bootstrap), node_modules and .git are not entered.
+Checks YAML manifests (files, or folders walked for *.yaml/*.yml/*.json and kustomization files)
+with the synth gate, including what kustomization files generate (secretGenerator,
+configMapGenerator) and patch in, and credentials in comments. Folders named flux-system (written
+by flux bootstrap), node_modules and .git are not entered; links, FIFOs and devices are never read.
 
   --kubernetes-version 1.MINOR   the cluster's version: objects are validated against its schema
                                  (bundled: ${describeKubernetesSchemaVersions()}) and Pod Security never
@@ -25,10 +28,20 @@ Folders named flux-system (written by flux bootstrap), node_modules and .git are
                                  Security 1.${NEWEST_POLICY_MINOR}, the newest policy known)
 ${gateUsage(33)}
 
-\`--only admission\` reports only what the cluster itself would refuse. Exit codes: 0 clean, 1 findings, 2 usage.
+\`--only admission\` reports only what the cluster itself would refuse. Exit codes: 0 clean, 1 findings, 2 usage or nothing to check, 3 internal error.
 `;
 
 export function runCheck(argv: readonly string[], stdout: Output, stderr: Output): number {
+  try {
+    return checkCommand(argv, stdout, stderr);
+  } catch (error) {
+    // A bug, not a finding: its own exit code, so CI never mistakes it for "the manifests are bad".
+    stderr.write(`check: internal error: ${printable((error as Error)?.message ?? String(error), 1000)} (please report it)\n`);
+    return 3;
+  }
+}
+
+function checkCommand(argv: readonly string[], stdout: Output, stderr: Output): number {
   const parsed = parseCommandLine({
     args: [...argv],
     options: { 'kubernetes-version': { type: 'string' }, ...GATE_OPTIONS, 'help': { type: 'boolean', short: 'h' } },
@@ -44,7 +57,7 @@ export function runCheck(argv: readonly string[], stdout: Output, stderr: Output
   }
   const missing = paths.filter((given) => !fs.existsSync(given));
   if (missing.length > 0) {
-    stderr.write(`no such file or folder: ${missing.join(', ')}\n`);
+    stderr.write(`no such file or folder: ${missing.map((given) => printable(given)).join(', ')}\n`);
     return 2;
   }
   let kubernetesMinor: number | undefined;
@@ -63,12 +76,21 @@ export function runCheck(argv: readonly string[], stdout: Output, stderr: Output
   }
 
   const manifests = readManifests(paths);
+  for (const folder of manifests.skipped) stderr.write(`skipped ${printable(folder, 1000)}\n`);
+  if (manifests.unreadable.length > 0) {
+    stderr.write(`check: cannot read:\n${manifests.unreadable.map((line) => `  ${printable(line, 1000)}`).join('\n')}\n`);
+    return 2;
+  }
   const celCache = new FileRuleOutcomeCache();
   const gate = runGate(manifests.objects, {
     schemas: defaultSchemaRegistry(), kubernetesMinor, celCache, unreadable: manifests.syntaxErrors, rules: options.selection.rules,
+    texts: manifests.comments, generated: manifests.generated,
   });
   celCache.save();
-  for (const folder of manifests.skipped) stderr.write(`skipped ${folder}\n`);
+  if (gate.findings.length === 0 && manifests.objects.length === 0 && manifests.generated.length === 0 && manifests.syntaxErrors.length === 0) {
+    stderr.write(`check: nothing to check: no Kubernetes object in ${printable(paths.join(', '), 1000)} (${manifests.files.length} file(s) read)\n`);
+    return 2;
+  }
   const code = gate.findings.length === 0 ? 0 : 1;
   const skipped = options.selection.leftOut.length > 0 ? ` (rules not run: ${options.selection.leftOut.map((rule) => rule.id).join(', ')})` : '';
   const summary = `check: ${manifests.objects.length} object(s) in ${manifests.files.length} file(s): `

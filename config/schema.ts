@@ -8,7 +8,7 @@ import * as v from 'valibot';
 import { POD_SECURITY_LEVELS, PLATFORM_NAMESPACES, SYSTEM_NAMESPACES, TAILNET_IPV4_RANGE, TAILSCALE_NAMESPACE } from '../lib/constants';
 import { GO_DURATION } from '../lib/durations';
 import { describeKubernetesSchemaVersions, KUBERNETES_SCHEMA_VERSIONS } from '../lib/kubernetes-versions';
-import { escPathProblem } from '../lib/esc';
+import { ESC_NAME, escNameProblem, escPathProblem } from '../lib/esc';
 import { dnsLabelProblem, dnsSubdomainProblem, hostPathProblem, secretKeyProblem } from '../lib/kubernetes-names';
 import { HOSTNAME_SUFFIX, TAILSCALE_TAG } from '../lib/tailscale';
 import { cidrContains, cidrsOverlap, isCanonicalCidr, isIpv4Address } from '../lib/network';
@@ -50,10 +50,17 @@ const FluxSchema = v.strictObject({
   timeout: v.optional(duration('5m'), '5m'),
 });
 
+const escName = (what: string, example: string) => v.pipe(
+  v.string(),
+  // The regex is what editors see (cluster.schema.json); the check adds what a regex says poorly.
+  v.regex(ESC_NAME, (issue) => `expected ${what}, e.g. ${example}: ${received(issue)} ${escNameProblem(String(issue.input))}`),
+  v.check((name) => escNameProblem(name) === undefined, (issue) => `expected ${what}, e.g. ${example}: ${received(issue)} ${escNameProblem(String(issue.input))}`),
+);
+
 const EscSchema = v.strictObject({
-  organization: v.pipe(v.string(), v.minLength(1, 'expected the Pulumi organization, e.g. goldfish-inc')),
-  project: v.pipe(v.string(), v.minLength(1, 'expected the ESC project, e.g. oceanid-cluster')),
-  environment: v.pipe(v.string(), v.minLength(1, 'expected the ESC environment, e.g. prod')),
+  organization: escName('the Pulumi organization', 'goldfish-inc'),
+  project: escName('the ESC project', 'oceanid-cluster'),
+  environment: escName('the ESC environment', 'prod'),
 });
 
 const TailscaleTags = v.array(v.pipe(v.string(), v.regex(TAILSCALE_TAG, (issue) => `expected a tag such as "tag:k8s", got ${received(issue)}`)));

@@ -11,7 +11,7 @@ import {
 } from '../imports/flux-helmrelease-helm.toolkit.fluxcd.io';
 import { HelmRepository } from '../imports/flux-helmrepository-source.toolkit.fluxcd.io';
 import { EXTERNAL_SECRETS_CHART, PULUMI_ESC_STORE_NAME, PULUMI_TOKEN_SECRET } from '../lib/constants';
-import { escPathProblem } from '../lib/esc';
+import { escNameProblem, escPathProblem } from '../lib/esc';
 import { assertValid, dnsLabelProblem, dnsSubdomainProblem, secretKeyProblem } from '../lib/kubernetes-names';
 import { assertDuration } from '../lib/durations';
 
@@ -165,7 +165,8 @@ export class PulumiEscStore extends Construct {
     this.name = props.name ?? PULUMI_ESC_STORE_NAME;
     assertValid('store name', this.name, dnsSubdomainProblem);
     for (const [field, value] of [['organization', props.organization], ['project', props.project], ['environment', props.environment]] as const) {
-      if (value.trim() === '') throw new Error(`store ${this.name}: ${field} must not be empty`);
+      const problem = escNameProblem(value);
+      if (problem) throw new Error(`store ${this.name}: ${field} ${JSON.stringify(value)} ${problem}`);
     }
     if (props.namespaces.length === 0) {
       throw new Error(`store ${this.name}: list at least one namespace; a ClusterSecretStore without conditions serves every namespace`);

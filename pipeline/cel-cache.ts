@@ -3,11 +3,18 @@
  * unchanged tree asks the same rules about the same values every time. Synth (both clusters) and
  * check (often one) ask about different objects, so a run keeps earlier entries too: the ones it
  * used first, then the others, up to MAX_ENTRIES.
+ *
+ * An outcome decides whether the gate passes an object, so, like the validator cache, the file is
+ * trusted only when the sha256 written beside it (`cel-outcomes.json.sha256`) matches: a truncated,
+ * edited or replaced file is ignored and every rule runs again.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT, VALIDATOR_CACHE_DIR } from '../lib/paths';
 import type { RuleOutcome, RuleOutcomeCache } from '../policy';
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 /** About 100 KB of JSON; the shipped tree uses 6. */
 const MAX_ENTRIES = 2000;
@@ -20,7 +27,8 @@ export class FileRuleOutcomeCache implements RuleOutcomeCache {
   constructor(private readonly file: string = path.join(REPO_ROOT, path.dirname(VALIDATOR_CACHE_DIR), 'cel-outcomes.json')) {
     let entries: Record<string, RuleOutcome> = {};
     try {
-      entries = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, RuleOutcome>;
+      const text = fs.readFileSync(file, 'utf8');
+      if (fs.readFileSync(`${file}.sha256`, 'utf8').trim() === sha256(text)) entries = JSON.parse(text) as Record<string, RuleOutcome>;
     } catch {
       // No cache yet, or a damaged one: start empty.
     }
@@ -44,9 +52,12 @@ export class FileRuleOutcomeCache implements RuleOutcomeCache {
     const kept = [...this.used, ...[...this.previous].filter(([key]) => !this.used.has(key))].slice(0, MAX_ENTRIES);
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const partial = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(partial, JSON.stringify(Object.fromEntries(kept)));
-      fs.renameSync(partial, this.file);
+      const text = JSON.stringify(Object.fromEntries(kept));
+      for (const [target, data] of [[this.file, text], [`${this.file}.sha256`, `${sha256(text)}\n`]]) {
+        const partial = `${target}.${process.pid}.tmp`;
+        fs.writeFileSync(partial, data);
+        fs.renameSync(partial, target);
+      }
     } catch {
       // Read-only checkout or full disk: the next run evaluates again.
     }

@@ -7,16 +7,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { PathSegment } from '../lib/field-path';
-import { BOOTSTRAP_FOLDER } from '../lib/layout';
-import { walkTree } from '../lib/walk';
+import { BOOTSTRAP_FOLDER, MANIFEST_FILE } from '../lib/layout';
+import { describeSpecial, readRegularFile, UnreadableFileError, walkTree } from '../lib/walk';
 import { Finding, ManifestObject } from '../policy/types';
 import { YAML_SYNTAX_RULE } from '../policy/yaml-syntax';
 
 /** Folders a walk never enters: bootstrap-owned Flux files, dependencies, VCS data. */
 const SKIPPED_FOLDERS = new Set([BOOTSTRAP_FOLDER, 'node_modules', '.git']);
-const YAML_FILE = /\.ya?ml$/;
 /** kustomization.yaml files are build instructions for kustomize, not API objects. */
 const KUSTOMIZE_CONFIG_GROUP = 'kustomize.config.k8s.io/';
+/** The names kustomize looks for in a folder (api/konfig/general.go RecognizedKustomizationFileNames). */
+const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
+/** yaml's default limit on alias expansion: plenty for manifests, too few for an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
 
 export interface ManifestFiles {
   readonly files: readonly string[];
@@ -25,22 +28,52 @@ export interface ManifestFiles {
   readonly syntaxErrors: readonly Finding[];
   /** Folders left out of the walk, to tell the user. */
   readonly skipped: readonly string[];
+  /**
+   * What kustomize makes or changes from kustomization files (Secrets and ConfigMaps of generators,
+   * patches): not API objects as written, but what Flux applies, so the secret checks see them.
+   */
+  readonly generated: readonly ManifestObject[];
+  /** Comments of every file (all else blanked, lines kept), for the credential scan. */
+  readonly comments: ReadonlyArray<{ readonly file: string; readonly text: string }>;
+  /** Inputs that could not be read, each with the reason; never opened if not a regular file. */
+  readonly unreadable: readonly string[];
 }
 
-/** Every YAML file under the given paths (files are taken as given, folders are walked in name order). */
-function collectYamlFiles(paths: readonly string[]): { files: string[]; skipped: string[] } {
+/** Every manifest file under the given paths (files are taken as given, folders are walked in name order). */
+function collectManifestFiles(paths: readonly string[]): { files: string[]; skipped: string[]; unreadable: string[] } {
   const files: string[] = [];
   const skipped: string[] = [];
+  const unreadable: string[] = [];
   for (const given of paths) {
-    if (!fs.statSync(given).isDirectory()) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(given);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      unreadable.push(`${given}: ${code === 'ENOENT' ? 'does not exist (or is a dangling link)' : `cannot be read (${code})`}`);
+      continue;
+    }
+    if (stat.isFile()) {
       files.push(given);
       continue;
     }
-    const walked = walkTree(given, { skipFolder: (name) => SKIPPED_FOLDERS.has(name) });
-    files.push(...walked.files.filter((file) => YAML_FILE.test(file)).map((file) => path.join(given, file)));
+    if (!stat.isDirectory()) {
+      unreadable.push(`${given}: is a ${stat.isFIFO() ? 'FIFO' : stat.isSocket() ? 'socket' : 'device'}, not a file: it is never read`);
+      continue;
+    }
+    let walked;
+    try {
+      walked = walkTree(given, { skipFolder: (name) => SKIPPED_FOLDERS.has(name) });
+    } catch (error) {
+      unreadable.push(`${given}: cannot be listed (${(error as NodeJS.ErrnoException).code})`);
+      continue;
+    }
+    const wanted = (file: string) => MANIFEST_FILE.test(file) || KUSTOMIZATION_NAMES.has(path.posix.basename(file));
+    files.push(...walked.files.filter(wanted).map((file) => path.join(given, file)));
     skipped.push(...walked.skipped.map((folder) => path.join(given, folder)));
+    skipped.push(...walked.special.map((entry) => `${path.join(given, entry.relative)} (${describeSpecial(entry.kind)})`));
   }
-  return { files, skipped };
+  return { files, skipped, unreadable };
 }
 
 function isManifest(value: unknown): value is Record<string, unknown> {
@@ -48,10 +81,11 @@ function isManifest(value: unknown): value is Record<string, unknown> {
 }
 
 /** Parses one file's documents. `name` is how the file is named in findings. */
-export function parseManifestText(name: string, text: string): { objects: ManifestObject[]; syntaxErrors: Finding[] } {
+export function parseManifestText(name: string, text: string): { objects: ManifestObject[]; syntaxErrors: Finding[]; kustomizations: ManifestObject[] } {
   const lines = new YAML.LineCounter();
   const documents = YAML.parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
   const objects: ManifestObject[] = [];
+  const kustomizations: ManifestObject[] = [];
   const syntaxErrors: Finding[] = [];
   for (const document of documents) {
     if (document.errors.length > 0) {
@@ -63,9 +97,18 @@ export function parseManifestText(name: string, text: string): { objects: Manife
       }
       continue;
     }
-    const value = document.toJS();
-    if (value === null || value === undefined) continue;
     const line = document.contents?.range ? lines.linePos(document.contents.range[0]).line : undefined;
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      syntaxErrors.push({
+        rule: YAML_SYNTAX_RULE, source: { file: name, line },
+        message: `YAML: ${(error as Error).message} (aliases may expand to at most ${MAX_ALIAS_COUNT} nodes)`, fix: 'write the values out instead of nesting aliases',
+      });
+      continue;
+    }
+    if (value === null || value === undefined) continue;
     const locate = (prefix: readonly PathSegment[]) => (segments: readonly PathSegment[]) => {
       for (let depth = segments.length; depth >= 0; depth--) {
         const node = document.getIn([...prefix, ...segments.slice(0, depth)], true) as YAML.Node | undefined;
@@ -79,22 +122,126 @@ export function parseManifestText(name: string, text: string): { objects: Manife
       value.items.forEach((item: unknown, index: number) => {
         if (isManifest(item)) objects.push({ manifest: item, source: { file: name, line: locate(['items', index])([]), locate: locate(['items', index]) } });
       });
-    } else if (!(typeof value.apiVersion === 'string' && value.apiVersion.startsWith(KUSTOMIZE_CONFIG_GROUP))) {
+    } else if ((typeof value.apiVersion === 'string' && value.apiVersion.startsWith(KUSTOMIZE_CONFIG_GROUP))
+      || (value.apiVersion === undefined && KUSTOMIZATION_NAMES.has(path.basename(name)))) {
+      kustomizations.push({ manifest: value, source: { file: name, line, locate: locate([]) } });
+    } else {
       objects.push({ manifest: value, source: { file: name, line, locate: locate([]) } });
     }
   }
-  return { objects, syntaxErrors };
+  return { objects, syntaxErrors, kustomizations };
 }
 
-/** Reads every manifest under the given files and folders. */
-export function readManifests(paths: readonly string[]): ManifestFiles {
-  const { files, skipped } = collectYamlFiles(paths);
+/** The comments of a YAML text, everything else blanked, on their own lines (line numbers unchanged). */
+export function yamlComments(text: string): string {
+  const lines: string[] = [''];
+  for (const token of new YAML.Lexer().lex(text)) {
+    // One-character control tokens (document start, flow end, scalar marker) are not source text.
+    if (token === '\x02' || token === '\x18' || token === '\x1f') continue;
+    if (token.startsWith('#')) lines[lines.length - 1] += token;
+    for (let count = token.split('\n').length - 1; count > 0; count--) lines.push('');
+  }
+  return lines.join('\n');
+}
+
+type Entry = Record<string, unknown>;
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const strings = (value: unknown): string[] => list(value).filter((item): item is string => typeof item === 'string');
+
+/**
+ * What kustomize builds from a kustomization's generators and patches, as objects the secret checks
+ * read: a Secret (or ConfigMap) per generator entry, with its literals and the contents of its
+ * files and env files as `stringData` (`data`), and each patch as the object it merges.
+ */
+function kustomizeOutputs(kustomization: ManifestObject, read: (file: string) => string | undefined): { objects: ManifestObject[]; errors: Finding[] } {
+  const manifest = kustomization.manifest as Entry;
+  const file = kustomization.source!.file;
+  const dir = path.dirname(file);
   const objects: ManifestObject[] = [];
+  const errors: Finding[] = [];
+  const source = (field: string, index: number) => ({ file, line: kustomization.source?.locate?.([field, index]) });
+  for (const [field, kind, dataField] of [['secretGenerator', 'Secret', 'stringData'], ['configMapGenerator', 'ConfigMap', 'data']] as const) {
+    list(manifest[field]).forEach((raw, index) => {
+      if (!isManifest(raw)) return;
+      const data: Record<string, string> = {};
+      for (const literal of strings(raw.literals)) {
+        const at = literal.indexOf('=');
+        data[at < 0 ? literal : literal.slice(0, at)] = at < 0 ? '' : literal.slice(at + 1);
+      }
+      for (const entry of strings(raw.files)) {
+        const at = entry.indexOf('=');
+        const key = at < 0 ? path.basename(entry) : entry.slice(0, at);
+        data[key] = read(path.join(dir, at < 0 ? entry : entry.slice(at + 1))) ?? '';
+      }
+      for (const envFile of strings(raw.envs ?? (typeof raw.env === 'string' ? [raw.env] : []))) {
+        for (const line of (read(path.join(dir, envFile)) ?? '').split('\n')) {
+          const at = line.indexOf('=');
+          if (at > 0 && !line.trimStart().startsWith('#')) data[line.slice(0, at).trim()] = line.slice(at + 1);
+        }
+      }
+      const metadata = { name: typeof raw.name === 'string' ? raw.name : `${field}[${index}]`, ...(typeof raw.namespace === 'string' ? { namespace: raw.namespace } : {}) };
+      objects.push({ manifest: { apiVersion: 'v1', kind, metadata, [dataField]: data }, source: source(field, index) });
+    });
+  }
+  const patchTexts: Array<{ text: string; field: string; index: number }> = [];
+  list(manifest.patches).concat(list(manifest.patchesJson6902)).forEach((raw, index) => {
+    if (!isManifest(raw)) return;
+    if (typeof raw.patch === 'string') patchTexts.push({ text: raw.patch, field: 'patches', index });
+    if (typeof raw.path === 'string') patchTexts.push({ text: read(path.join(dir, raw.path)) ?? '', field: 'patches', index });
+  });
+  list(manifest.patchesStrategicMerge).forEach((raw, index) => {
+    if (typeof raw !== 'string') return;
+    // An entry is a file path, or an inline patch (kustomize tells them apart the same way: a newline or a colon).
+    const inline = raw.includes('\n') || raw.includes(': ');
+    patchTexts.push({ text: inline ? raw : read(path.join(dir, raw)) ?? '', field: 'patchesStrategicMerge', index });
+  });
+  for (const { text, field, index } of patchTexts) {
+    let documents: unknown[];
+    try {
+      documents = YAML.parseAllDocuments(text).map((document) => document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+    } catch (error) {
+      errors.push({ rule: YAML_SYNTAX_RULE, source: source(field, index), message: `patch: ${(error as Error).message}`, fix: 'fix the patch' });
+      continue;
+    }
+    for (const document of documents) {
+      if (isManifest(document)) objects.push({ manifest: document, source: source(field, index) });
+      else if (Array.isArray(document)) objects.push({ manifest: { kind: 'JSON6902Patch', operations: document }, source: source(field, index) });
+    }
+  }
+  return { objects, errors };
+}
+
+/** Reads every manifest (and kustomization) under the given files and folders. */
+export function readManifests(paths: readonly string[]): ManifestFiles {
+  const { files, skipped, unreadable } = collectManifestFiles(paths);
+  const objects: ManifestObject[] = [];
+  const generated: ManifestObject[] = [];
+  const comments: Array<{ file: string; text: string }> = [];
   const syntaxErrors: Finding[] = [];
+  const explicit = new Set(paths);
+  const read = (file: string, followSymlink: boolean): string | undefined => {
+    try {
+      return readRegularFile(file, { followSymlink });
+    } catch (error) {
+      unreadable.push(error instanceof UnreadableFileError ? error.message : `${file}: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  const readFiles: string[] = [];
   for (const file of files) {
-    const parsed = parseManifestText(file, fs.readFileSync(file, 'utf8'));
+    const text = read(file, explicit.has(file));
+    if (text === undefined) continue;
+    readFiles.push(file);
+    const parsed = parseManifestText(file, text);
     objects.push(...parsed.objects);
     syntaxErrors.push(...parsed.syntaxErrors);
+    comments.push({ file, text: yamlComments(text) });
+    for (const kustomization of parsed.kustomizations) {
+      // Files a generator or patch names are read as kustomize reads them: regular files only.
+      const outputs = kustomizeOutputs(kustomization, (target) => read(target, false));
+      generated.push(...outputs.objects);
+      syntaxErrors.push(...outputs.errors);
+    }
   }
-  return { files, objects, syntaxErrors, skipped };
+  return { files: readFiles, objects, syntaxErrors, skipped, generated, comments, unreadable };
 }

@@ -4,6 +4,7 @@
  * validator cache.
  */
 import { celNotes, RuleOutcomeCache } from './cel';
+import { printable } from '../lib/printable';
 import { applyExemptions, Exemption } from './exemptions';
 import { GateContext, Rule } from './rule';
 import { RULES } from './rules';
@@ -49,6 +50,12 @@ export interface GateOptions {
    */
   readonly unreadable?: readonly Finding[];
   /**
+   * What kustomize generates or patches in (generator Secrets and ConfigMaps, patches): not objects
+   * as written, so only the secret rules (secret-data, credential-leak) read them.
+   * @default - none
+   */
+  readonly generated?: readonly ManifestObject[];
+  /**
    * The rules to run.
    * @default RULES, every rule
    */
@@ -81,6 +88,7 @@ export function runGate(objects: readonly ManifestObject[], options: GateOptions
   const schemas = options.schemas.at(options.kubernetesMinor === undefined ? NEWEST_KUBERNETES_SCHEMA_VERSION : `1.${options.kubernetesMinor}`);
   const context: GateContext = {
     universe, schemas, celCache: options.celCache, kubernetesMinor: options.kubernetesMinor, texts: options.texts ?? [], unreadable: options.unreadable ?? [],
+    generated: options.generated ?? [],
   };
   const selected = options.rules ?? RULES;
   const found = selected.flatMap((rule) => rule.check(context));
@@ -110,7 +118,7 @@ export function formatFinding(finding: Finding, cluster?: string): string {
     : undefined;
   const file = finding.source ? `${finding.source.file}${finding.source.line ? `:${finding.source.line}` : ''}` : undefined;
   const where = [cluster ? `[${cluster}]` : undefined, object, file ? `(${file})` : undefined, finding.path].filter(Boolean).join(' ');
-  return `${where}: ${finding.message}\n    fix: ${finding.fix}`;
+  return `${printable(where, 1000)}: ${printable(finding.message, 1000)}\n    fix: ${printable(finding.fix, 1000)}`;
 }
 
 /** One exemption as a line: `[prod] exempted image-pinned: Deployment shop/shop (file:line): reason (1 finding)`. */
@@ -118,5 +126,5 @@ export function formatExemption(exemption: Exemption, cluster?: string): string 
   const object = `${exemption.object.kind} ${exemption.object.namespace ? `${exemption.object.namespace}/` : ''}${exemption.object.name}`;
   const file = exemption.source ? ` (${exemption.source.file}${exemption.source.line ? `:${exemption.source.line}` : ''})` : '';
   const count = exemption.findings.length === 0 ? 'nothing to exempt' : `${exemption.findings.length} finding(s) exempted`;
-  return `${cluster ? `[${cluster}] ` : ''}exempted ${exemption.rule}: ${object}${file}: ${JSON.stringify(exemption.reason)} (${count})`;
+  return printable(`${cluster ? `[${cluster}] ` : ''}exempted ${exemption.rule}: ${object}${file}: ${JSON.stringify(exemption.reason)} (${count})`, 2000);
 }

@@ -5,7 +5,7 @@
  */
 import type { RuleOutcomeCache } from './cel/evaluate';
 import type { VersionedSchemas } from './schema/validator';
-import { Finding } from './types';
+import { Finding, ManifestObject } from './types';
 import { Universe } from './universe';
 
 /**
@@ -28,6 +28,8 @@ export interface GateContext {
   readonly celCache?: RuleOutcomeCache;
   /** Documents that could not be read as objects, already reported as findings by the reader. */
   readonly unreadable: readonly Finding[];
+  /** What kustomize generates or patches in from kustomization files: read by the secret rules only. */
+  readonly generated: readonly ManifestObject[];
 }
 
 export interface Rule {

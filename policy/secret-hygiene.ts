@@ -88,12 +88,12 @@ export const secretData: Rule = {
   id: 'secret-data',
   group: 'house',
   description: 'No Secret carries data or stringData in Git: Secrets come from ExternalSecrets synced from Pulumi ESC.',
-  check: ({ universe }) => secretsWithData(universe.objects),
+  check: ({ universe, generated }) => secretsWithData([...universe.objects, ...generated]),
 };
 
 export const credentialLeak: Rule = {
   id: 'credential-leak',
   group: 'house',
-  description: 'No Tailscale key, AWS access key ID, Pulumi token or private key block in any object or cluster config.',
-  check: ({ universe, texts }) => [...credentialsInObjects(universe.objects), ...credentialsInTexts(texts)],
+  description: 'No Tailscale key, AWS access key ID, Pulumi token or private key block in any object, kustomize generator or patch, YAML comment or cluster config.',
+  check: ({ universe, texts, generated }) => [...credentialsInObjects([...universe.objects, ...generated]), ...credentialsInTexts(texts)],
 };

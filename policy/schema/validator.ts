@@ -6,6 +6,14 @@
  * kind's validator is compiled once to standalone JavaScript and cached on disk with V8's code cache
  * beside it, keyed by the bundle's content hash: a new bundle (`npm run import`) gets fresh
  * validators, and a cached ClusterSecretStore validator loads in about 12 ms instead of 90 ms.
+ *
+ * The cache is code that runs, so it must not be able to lie: every cached file has a sha256 beside
+ * it (`<file>.sha256`), written after the file, and is used only when the two agree. A truncated,
+ * empty or replaced file (`module.exports=()=>true`) fails the check and is compiled afresh; any
+ * error while loading a cached validator does the same. A cache folder that cannot be written means
+ * validating from memory. The hash stops corruption and a lone replaced file; it cannot stop someone
+ * who may write the cache folder and its hashes (as they could write node_modules/ajv itself): see
+ * the README on never restoring this folder from an untrusted CI cache.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -88,9 +96,14 @@ function writeAtomically(file: string, data: string | Buffer): void {
   fs.renameSync(partial, file);
 }
 
-function readOptional(file: string): Buffer | undefined {
+const sha256 = (data: string | Buffer) => crypto.createHash('sha256').update(data).digest('hex');
+
+/** A cached file, only if its recorded sha256 matches its content; undefined otherwise (absent, truncated, replaced). */
+function readVerified(file: string): Buffer | undefined {
   try {
-    return fs.readFileSync(file);
+    const data = fs.readFileSync(file);
+    const recorded = fs.readFileSync(`${file}.sha256`, 'utf8').trim();
+    return recorded === sha256(data) ? data : undefined;
   } catch {
     return undefined;
   }
@@ -105,6 +118,8 @@ export class SchemaRegistry {
   private readonly indexes = new Map<string, KindIndex>();
   private readonly cachePrefix: string;
   private readonly validators = new Map<string, LoadedValidator>();
+  /** False once the cache folder refused a write: from then on validators live in memory only. */
+  private cacheWritable = true;
 
   /**
    * @param bundleFile imports/schemas.json, or another bundle of the same shape
@@ -157,10 +172,16 @@ export class SchemaRegistry {
     const known = this.indexes.get(kubernetesVersion);
     if (known) return known;
     const indexFile = `${this.cachePrefix}-index-${kubernetesVersion}.json`;
-    const cached = readOptional(indexFile);
+    const cached = readVerified(indexFile);
+    let parsed: KindIndex | undefined;
+    try {
+      parsed = cached ? JSON.parse(cached.toString('utf8')) as KindIndex : undefined;
+    } catch {
+      parsed = undefined;
+    }
     let index: KindIndex;
-    if (cached) {
-      index = JSON.parse(cached.toString('utf8')) as KindIndex;
+    if (parsed && typeof parsed === 'object') {
+      index = parsed;
     } else {
       const bundle = this.loadBundle();
       const builtIn = bundle.kubernetes[kubernetesVersion];
@@ -180,20 +201,46 @@ export class SchemaRegistry {
           }
         }
       }
-      writeAtomically(indexFile, JSON.stringify(index));
+      this.writeCached(indexFile, JSON.stringify(index));
       this.pruneOtherBundles();
     }
     this.indexes.set(kubernetesVersion, index);
     return index;
   }
 
+  /** Writes a cache file and then its hash; a folder that refuses the write turns the cache off for this run. */
+  private writeCached(file: string, data: string | Buffer): void {
+    if (!this.cacheWritable) return;
+    try {
+      writeAtomically(file, data);
+      writeAtomically(`${file}.sha256`, `${sha256(data)}\n`);
+    } catch {
+      this.cacheWritable = false;
+    }
+  }
+
   /** A new bundle makes every older cache entry dead weight: remove those (best effort). */
   private pruneOtherBundles(): void {
+    if (!this.cacheWritable) return;
     const dir = path.dirname(this.cachePrefix);
     const current = path.basename(this.cachePrefix);
-    for (const entry of fs.readdirSync(dir)) {
-      if (!entry.startsWith(current)) fs.rmSync(path.join(dir, entry), { force: true });
+    try {
+      for (const entry of fs.readdirSync(dir)) {
+        if (!entry.startsWith(current)) fs.rmSync(path.join(dir, entry), { force: true });
+      }
+    } catch {
+      // a cache we cannot tidy is still a cache
     }
+  }
+
+  /** Runs a validator's standalone code; V8's code cache is used only when given (and verified). */
+  private load(code: string, codeFile: string, cachedData: Buffer | undefined): { validate: CompiledValidator; script: vm.Script } {
+    const script = new vm.Script(`(function (module, exports, require) {${code}\n})`, { filename: codeFile, cachedData });
+    const module = { exports: {} as { default?: CompiledValidator } };
+    script.runInThisContext()(module, module.exports, require);
+    const validate = (module.exports.default ?? module.exports) as CompiledValidator;
+    if (typeof validate !== 'function') throw new Error(`${codeFile} does not export a validator`);
+    return { validate, script };
   }
 
   private validator(kubernetesVersion: string, group: string, version: string, kind: string): LoadedValidator {
@@ -202,18 +249,26 @@ export class SchemaRegistry {
     if (!loaded) {
       const codeFile = `${this.cachePrefix}-${key}.js`;
       const codeCacheFile = `${codeFile}.v8`;
-      let code = readOptional(codeFile)?.toString('utf8');
-      if (code === undefined) {
-        code = this.compile(kubernetesVersion, group, version, kind);
-        writeAtomically(codeFile, code);
+      const cachedCode = readVerified(codeFile)?.toString('utf8');
+      let cachedData = cachedCode === undefined ? undefined : readVerified(codeCacheFile);
+      let result: { validate: CompiledValidator; script: vm.Script } | undefined;
+      if (cachedCode !== undefined) {
+        try {
+          result = this.load(cachedCode, codeFile, cachedData);
+        } catch {
+          // Whatever is wrong with the cached entry, compiling afresh is always right.
+          result = undefined;
+        }
       }
-      const cachedData = readOptional(codeCacheFile);
-      const script = new vm.Script(`(function (module, exports, require) {${code}\n})`, { filename: codeFile, cachedData });
-      const module = { exports: {} as { default?: CompiledValidator } };
-      script.runInThisContext()(module, module.exports, require);
-      const validate = (module.exports.default ?? module.exports) as CompiledValidator;
+      if (result === undefined) {
+        const code = this.compile(kubernetesVersion, group, version, kind);
+        cachedData = undefined;
+        result = this.load(code, codeFile, undefined);
+        this.writeCached(codeFile, code);
+      }
+      const { validate, script } = result;
       const needsCodeCache = cachedData === undefined || script.cachedDataRejected === true;
-      loaded = { validate, saveCodeCache: needsCodeCache ? () => writeAtomically(codeCacheFile, script.createCachedData()) : undefined };
+      loaded = { validate, saveCodeCache: needsCodeCache ? () => this.writeCached(codeCacheFile, script.createCachedData()) : undefined };
       this.validators.set(key, loaded);
     }
     return loaded;

@@ -3,7 +3,7 @@
  * `restricted-app` set in exactly one way and expects that problem, in the gate's words; each good
  * set must pass as it is.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
@@ -319,5 +319,117 @@ describe('npm run check: choosing rules', () => {
     expect(stdout).not.toContain('uses :latest');
     expect(stdout).toMatch(
       /\nexempted image-pinned: Deployment shop\/shop \(.*manifests\.yaml:\d+\): "vendor image, digest tracked" \(1 finding\(s\) exempted\)\ncheck: /);
+  });
+});
+
+describe('case 8: check sees what Flux applies', () => {
+  const namespaceOnly = () => writeSet(new Map([['Namespace/shop', baseSet().get('Namespace/shop')!]]));
+
+  test('a kustomization.yaml secretGenerator with an AWS key and a Tailscale key (literal and file) is refused', () => {
+    const dir = namespaceOnly();
+    fs.writeFileSync(path.join(dir, 'ts.key'), fakeCredentials.tailscale());
+    fs.writeFileSync(path.join(dir, 'kustomization.yaml'), YAML.stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['manifests.yaml'],
+      secretGenerator: [{ name: 'aws', namespace: 'shop', literals: [`AWS_ACCESS_KEY_ID=${fakeCredentials.aws()}`], files: ['authkey=ts.key'] }],
+    }));
+    const { code, stdout } = run(dir);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`Secret shop/aws (${path.join(dir, 'kustomization.yaml')}:6) stringData: Secret carries stringData in Git`);
+    expect(stdout).toContain('stringData.AWS_ACCESS_KEY_ID: contains what looks like an AWS access key ID (AKIA…)');
+    expect(stdout).toContain('stringData.authkey: contains what looks like a Tailscale key (tskey-…)');
+  });
+
+  test('a configMapGenerator literal and an inline patch carrying a credential are refused', () => {
+    const dir = namespaceOnly();
+    fs.writeFileSync(path.join(dir, 'kustomization.yaml'), YAML.stringify({
+      resources: ['manifests.yaml'],
+      configMapGenerator: [{ name: 'settings', namespace: 'shop', literals: [`token=${fakeCredentials.pulumi()}`] }],
+      patches: [{ target: { kind: 'Namespace' }, patch: `- op: add\n  path: /metadata/annotations/key\n  value: ${fakeCredentials.tailscale()}\n` }],
+    }));
+    const { code, stdout } = run(dir);
+    expect(code).toBe(1);
+    expect(stdout).toContain('ConfigMap shop/settings');
+    expect(stdout).toContain('data.token: contains what looks like a Pulumi access token (pul-…)');
+    expect(stdout).toMatch(/JSON6902Patch .*operations\[0\]\.value: contains what looks like a Tailscale key/);
+  });
+
+  test('folders include .json manifests', () => {
+    const dir = namespaceOnly();
+    fs.writeFileSync(path.join(dir, 'pod.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' }, spec: { containers: [{ name: 'c', image: 'c:latest' }] } }));
+    const { code, stdout } = run(dir);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`Pod shop/p (${path.join(dir, 'pod.json')}:1)`);
+    expect(stdout).toContain('check: 2 object(s) in 2 file(s)');
+  });
+
+  test('a credential in a YAML comment is refused, with its line', () => {
+    const dir = namespaceOnly();
+    fs.appendFileSync(path.join(dir, 'manifests.yaml'), `# old key: ${fakeCredentials.aws()}\n`);
+    const { code, stdout } = run(dir);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(new RegExp(`\\(${path.join(dir, 'manifests.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+\\): contains what looks like an AWS access key ID`));
+  });
+
+  test('an empty folder, or files without objects, is exit 2 "nothing to check", not clean', () => {
+    const empty = run(tempDir());
+    expect(empty).toMatchObject({ code: 2, stdout: '' });
+    expect(empty.stderr).toMatch(/^check: nothing to check: no Kubernetes object in .* \(0 file\(s\) read\)\n$/);
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'empty.yaml'), '# nothing\n');
+    expect(run(dir).code).toBe(2);
+  });
+
+  test('an internal error exits 3, distinct from findings (1)', () => {
+    // A bug stands in for any: the manifest reader throws something unforeseen.
+    jest.isolateModules(() => {
+      jest.doMock('../../pipeline/manifest-files', () => ({ readManifests: () => { throw new TypeError('boom'); } }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runCheck: isolated } = require('../../cli/check-command') as typeof import('../../cli/check-command');
+      const out = { stdout: '', stderr: '' };
+      const code = isolated([path.join(FIXTURES, 'windows')], { write: (t) => { out.stdout += t; } }, { write: (t) => { out.stderr += t; } });
+      expect({ code, ...out }).toEqual({ code: 3, stdout: '', stderr: 'check: internal error: boom (please report it)\n' });
+    });
+    jest.dontMock('../../pipeline/manifest-files');
+  });
+});
+
+describe('case 10 and 11: bad input to check gets a message', () => {
+  test('an alias bomb is a finding with its line, quickly', () => {
+    const dir = tempDir();
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let level = 1; level < 7; level++) {
+      const name = String.fromCharCode(97 + level);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${String.fromCharCode(96 + level)}`).join(', ')}]`);
+    }
+    fs.writeFileSync(path.join(dir, 'bomb.yaml'), `${levels.join('\n')}\n`);
+    const started = Date.now();
+    const { code, stdout } = run(dir);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`(${path.join(dir, 'bomb.yaml')}:1): YAML: Excessive alias count indicates a resource exhaustion attack (aliases may expand to at most 100 nodes)`);
+  });
+
+  test('a FIFO, a link to /dev/zero and a dangling link are never opened; given directly they are refused', () => {
+    const dir = tempDir();
+    fs.cpSync(path.join(FIXTURES, 'restricted-app'), dir, { recursive: true });
+    execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.yaml'));
+    fs.symlinkSync(path.join(dir, 'missing.yaml'), path.join(dir, 'dangling.yaml'));
+    const walked = run(dir);
+    expect(walked.code).toBe(0);
+    expect(walked.stderr).toContain(`skipped ${path.join(dir, 'pipe.yaml')} (a FIFO (never opened))`);
+    expect(walked.stderr).toContain(`skipped ${path.join(dir, 'zero.yaml')} (a symbolic link (never followed))`);
+    expect(run(path.join(dir, 'pipe.yaml'))).toMatchObject({ code: 2, stderr: `check: cannot read:\n  ${path.join(dir, 'pipe.yaml')}: is a FIFO, not a file: it is never read\n` });
+    expect(run(path.join(dir, 'zero.yaml'))).toMatchObject({ code: 2, stderr: `check: cannot read:\n  ${path.join(dir, 'zero.yaml')}: is a device, not a file: it is never read\n` });
+    expect(run(path.join(dir, 'dangling.yaml')).code).toBe(2);
+  });
+
+  test('control characters in a manifest are escaped in findings', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'x.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "a\\e]0;owned\\a"\n  namespace: shop\n');
+    const { stdout } = run(dir);
+    expect(stdout).toContain('ConfigMap shop/a\\x1b]0;owned\\x07');
+    // eslint-disable-next-line no-control-regex
+    expect(stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });

@@ -88,6 +88,12 @@ const BROKEN: Array<[string, Change, string]> = [
     'namespaces[1].name: namespace tailscale is managed by the platform or by Kubernetes itself'],
   ['LAN access without an exit node', (d) => { d.tailscale.clients.useExitNode = false; },
     'tailscale.clients.exitNodeAllowLanAccess: LAN access only applies with an exit node'],
+  ['case 9: an ESC environment that walks into another organization', (d) => { d.esc.environment = 'prod/../../other-org/x'; },
+    'esc.environment: expected the ESC environment, e.g. prod: "prod/../../other-org/x" may only contain letters, digits, hyphens, underscores and periods'],
+  ['case 9: an ESC project that is only periods', (d) => { d.esc.project = '..'; },
+    'esc.project: expected the ESC project, e.g. oceanid-cluster: ".." is only periods, which a URL path reads as "this" or "parent" folder'],
+  ['case 9: an ESC organization with a space', (d) => { d.esc.organization = 'goldfish inc'; },
+    'esc.organization: expected the Pulumi organization, e.g. goldfish-inc: "goldfish inc" may only contain letters'],
   ['a string where a boolean belongs', (d) => { d.tailscale.clients.useExitNode = 'yes'; },
     'tailscale.clients.useExitNode: expected boolean, got "yes"'],
 ];

@@ -89,9 +89,10 @@ describe('PulumiEscStore', () => {
     expect(store.admits('default')).toBe(false);
   });
 
-  test('fails without namespaces or with an empty environment', () => {
+  test('fails without namespaces or with an environment that is not a Pulumi name', () => {
     expect(() => storeChart({ namespaces: [] })).toThrow('store pulumi-esc: list at least one namespace');
-    expect(() => storeChart({ environment: ' ' })).toThrow('store pulumi-esc: environment must not be empty');
+    expect(() => storeChart({ environment: ' ' })).toThrow('store pulumi-esc: environment " " may only contain letters, digits, hyphens, underscores and periods');
+    expect(() => storeChart({ environment: '..' })).toThrow('store pulumi-esc: environment ".." is only periods');
   });
 
   test('snapshot', () => {

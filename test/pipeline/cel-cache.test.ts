@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileRuleOutcomeCache } from '../../pipeline/cel-cache';
@@ -16,7 +17,9 @@ describe('the CEL outcome cache on disk', () => {
     // A run that only reads writes nothing; one that adds keeps the earlier entries after its own.
     const second = new FileRuleOutcomeCache(file);
     expect(second.get('b')).toEqual({ failed: 'b fails' });
-    fs.writeFileSync(file, JSON.stringify({ a: { held: true }, b: { failed: 'b fails' }, untouched: { held: true } }));
+    const earlier = JSON.stringify({ a: { held: true }, b: { failed: 'b fails' }, untouched: { held: true } });
+    fs.writeFileSync(file, earlier);
+    fs.writeFileSync(`${file}.sha256`, crypto.createHash('sha256').update(earlier).digest('hex'));
     second.save();
     expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')))).toEqual(['a', 'b', 'untouched']);
     const third = new FileRuleOutcomeCache(file);
@@ -27,5 +30,15 @@ describe('the CEL outcome cache on disk', () => {
 
     fs.writeFileSync(file, '{ not json');
     expect(new FileRuleOutcomeCache(file).get('b')).toBeUndefined();
+  });
+
+  test('case 7: an outcome edited into the file (a failing rule turned into a pass) is not trusted', () => {
+    const file = path.join(tempDir(), 'cel-outcomes.json');
+    const cache = new FileRuleOutcomeCache(file);
+    cache.set('rule|value', { failed: 'must be positive' });
+    cache.save();
+    expect(new FileRuleOutcomeCache(file).get('rule|value')).toEqual({ failed: 'must be positive' });
+    fs.writeFileSync(file, JSON.stringify({ 'rule|value': { held: true } }));
+    expect(new FileRuleOutcomeCache(file).get('rule|value')).toBeUndefined();
   });
 });

@@ -117,3 +117,51 @@ describe('the validator cache', () => {
     expect(secondFiles.some((file) => firstFiles.includes(file))).toBe(false);
   });
 });
+
+describe('case 7: a cache that cannot lie', () => {
+  const bundle = path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE);
+  const badNamespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' }, spce: {} };
+  const unknownField = [{ path: ['spce'], message: 'unknown field: the API server would drop it (check the spelling and the API version)' }];
+
+  /** A cache folder holding a compiled Namespace validator and its V8 code cache. */
+  function warmCache(): { cacheDir: string; codeFile: string } {
+    const cacheDir = tempDir();
+    const registry = new SchemaRegistry(bundle, cacheDir).at('1.33');
+    expect(registry.kind('', 'Namespace')?.scope).toBe('Cluster');
+    expect(registry.validate('', 'v1', 'Namespace', badNamespace)).toEqual(unknownField);
+    const codeFile = path.join(cacheDir, fs.readdirSync(cacheDir).find((file) => file.endsWith('_core_v1_Namespace.js'))!);
+    return { cacheDir, codeFile };
+  }
+
+  test.each([
+    ['replaced by an always-true validator', 'module.exports=()=>true'],
+    ['truncated', null],
+    ['empty', ''],
+  ])('a cached validator %s is detected and recompiled', (_case, replacement) => {
+    const { cacheDir, codeFile } = warmCache();
+    const original = fs.readFileSync(codeFile, 'utf8');
+    fs.writeFileSync(codeFile, replacement ?? original.slice(0, original.length / 2));
+    expect(new SchemaRegistry(bundle, cacheDir).at('1.33').validate('', 'v1', 'Namespace', badNamespace)).toEqual(unknownField);
+    // Recompiled and rewritten, so the next run loads a good entry again.
+    expect(fs.readFileSync(codeFile, 'utf8')).toBe(original);
+  });
+
+  test('a replaced V8 code cache or kind index is not trusted either', () => {
+    const { cacheDir, codeFile } = warmCache();
+    fs.writeFileSync(`${codeFile}.v8`, Buffer.alloc(64, 7));
+    const index = path.join(cacheDir, fs.readdirSync(cacheDir).find((file) => /-index-1\.33\.json$/.test(file))!);
+    fs.writeFileSync(index, '{"": {}}');
+    const registry = new SchemaRegistry(bundle, cacheDir).at('1.33');
+    expect(registry.kind('', 'Namespace')?.scope).toBe('Cluster');
+    expect(registry.validate('', 'v1', 'Namespace', badNamespace)).toEqual(unknownField);
+  });
+
+  test('an unwritable cache folder means validating in memory', () => {
+    const file = path.join(tempDir(), 'not-a-folder');
+    fs.writeFileSync(file, '');
+    // A file where the cache folder should be: every write fails, as on a read-only node_modules.
+    const registry = new SchemaRegistry(bundle, path.join(file, 'validators')).at('1.33');
+    expect(registry.kind('', 'Namespace')?.scope).toBe('Cluster');
+    expect(registry.validate('', 'v1', 'Namespace', badNamespace)).toEqual(unknownField);
+  });
+});
