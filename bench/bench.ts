@@ -15,7 +15,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { GENERATED_MARKER, KUSTOMIZATION_FILE } from '../lib/layout';
 import { CONFIG_DIR, REPO_ROOT } from '../lib/paths';
+import { writeTree } from '../pipeline/tree-writer';
 import { writeScaledConfigs } from './scale';
 
 const { values } = parseArgs({
@@ -23,12 +25,14 @@ const { values } = parseArgs({
     'runs': { type: 'string', default: '5' },
     'warmup': { type: 'string', default: '1' },
     'scales': { type: 'string', default: '1,10,100' },
+    'removals': { type: 'string', default: '1500,3000,6000' },
     'out': { type: 'string', default: path.join(REPO_ROOT, 'bench/results.md') },
   },
 });
 const RUNS = Number(values.runs);
 const WARMUP = Number(values.warmup);
-const SCALES = values.scales!.split(',').map(Number);
+const SCALES = values.scales!.split(',').filter(Boolean).map(Number);
+const REMOVALS = values.removals!.split(',').filter(Boolean).map(Number);
 
 const PEAK_RSS = path.join(REPO_ROOT, 'bench/peak-rss.cjs');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'oceanid-bench-'));
@@ -105,6 +109,40 @@ try {
     }));
     rows.push({ scale, objects: countObjects(outDir), synth, tsNode, floor, gateMs });
   }
+} catch (error) {
+  fs.rmSync(scratch, { recursive: true, force: true });
+  throw error;
+}
+
+/**
+ * Removing stale files: a layer folder of `count` generated files, written over with an empty
+ * layer, as synth does when a scaled-down config drops them. Wall time of writeTree in this process
+ * (inspection, journal, renames, commit), median of RUNS.
+ */
+function measureRemoval(count: number): number {
+  const generated = (body: string) => `${GENERATED_MARKER} from bench.\n${body}`;
+  const names = Array.from({ length: count }, (_, index) => `configmap-apps-n${index}.yaml`);
+  const samples: number[] = [];
+  for (let run = 0; run < WARMUP + RUNS; run++) {
+    const tree = path.join(scratch, `removal-${count}-${run}`, 'flux');
+    const folder = path.join(tree, 'apps/bench');
+    fs.mkdirSync(folder, { recursive: true });
+    for (const name of names) fs.writeFileSync(path.join(folder, name), generated(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`));
+    fs.writeFileSync(path.join(folder, KUSTOMIZATION_FILE), generated(`resources:\n${names.map((name) => `  - ${name}\n`).join('')}`));
+    const started = performance.now();
+    const summary = writeTree(tree, new Map([[`apps/bench/${KUSTOMIZATION_FILE}`, generated('resources: []\n')]]));
+    if (run >= WARMUP) samples.push(performance.now() - started);
+    if (summary.removed.length !== count) throw new Error(`removed ${summary.removed.length} of ${count}`);
+    fs.rmSync(path.dirname(tree), { recursive: true, force: true });
+  }
+  const result = median(samples);
+  process.stderr.write(`  removing ${count} stale files: median ${result.toFixed(0)} ms\n`);
+  return result;
+}
+
+const removals: Array<{ count: number; ms: number }> = [];
+try {
+  for (const count of REMOVALS) removals.push({ count, ms: measureRemoval(count) });
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }
@@ -153,6 +191,31 @@ if (base && ten && hundred) {
   );
 }
 
-const table = lines.join('\n');
+const REMOVAL_HEADING = 'Removing stale files';
+const removalLines: string[] = [];
+if (removals.length > 0) {
+  removalLines.push(
+    `${REMOVAL_HEADING} (synth over a layer folder whose objects are gone; \`writeTree\` in-process: inspection, journal, renames, commit;`
+      + ` commit ${commit}, median of ${RUNS} runs, load average ${os.loadavg()[0].toFixed(1)} when measured):`,
+    '',
+    '| stale files | time | per file |',
+    '| ---: | ---: | ---: |',
+    ...removals.map(({ count, ms: time }) => `| ${count} | ${time.toFixed(0)} ms | ${(1000 * time / count).toFixed(0)} µs |`),
+    '',
+    `- 6,000 stale files under 1 s: ${removals.find((row) => row.count === 6000) ? `${(removals.find((row) => row.count === 6000)!.ms / 1000).toFixed(2)} s — `
+      + `${removals.find((row) => row.count === 6000)!.ms < 1000 ? 'met' : 'missed'}` : 'not measured'}`,
+    '',
+  );
+}
+
+// `--scales ''` measures removal only and replaces just that section of an existing results file.
+let table: string;
+if (SCALES.length === 0 && fs.existsSync(values.out!)) {
+  const existing = fs.readFileSync(values.out!, 'utf8');
+  const start = existing.indexOf(`${REMOVAL_HEADING} (`);
+  table = `${start < 0 ? `${existing.trimEnd()}\n\n` : existing.slice(0, start)}${removalLines.join('\n')}`;
+} else {
+  table = [...lines, ...removalLines].join('\n');
+}
 fs.writeFileSync(values.out!, table);
 process.stdout.write(table);
