@@ -101,7 +101,9 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
   } catch (error) {
     const message = describeTreeError(error);
     if (message === undefined) throw error;
-    stderr.write(`synth refused: ${printableLines(message)}\n`);
+    // Machine formats own stdout, on refusal too.
+    if (format === 'text') stderr.write(`synth refused: ${printableLines(message)}\n`);
+    else stdout.write(report(`synth refused: ${message}`, { refused: { message } }));
     return 1;
   }
   for (const note of summary.notes) stderr.write(`synth: note: ${printable(note, 1000)}\n`);

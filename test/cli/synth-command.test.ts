@@ -276,3 +276,15 @@ describeKubectl('kubectl kustomize builds every layer', () => {
     expect(kinds).toBe(files.length);
   });
 });
+
+describe('--format json and the writer', () => {
+  test('a refusal of the tree is a JSON document on stdout, like a refusal of the gate', () => {
+    const out = path.join(tempDir(), 'flux');
+    fs.cpSync(FLUX, out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'apps/prod/mine.yaml'), 'kind: ConfigMap\n');
+    const stdout = capture();
+    expect(runSynth(['--out', out, '--format', 'json'], stdout, quiet)).toBe(1);
+    const report = JSON.parse(stdout.text) as { refused: { message: string } };
+    expect(report.refused.message).toMatch(new RegExp(`^${path.join(out, 'apps/prod/mine.yaml')} was not written by synth .*\nnothing was written$`));
+  });
+});
