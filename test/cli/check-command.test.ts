@@ -321,3 +321,19 @@ describe('npm run check: choosing rules', () => {
       /\nexempted image-pinned: Deployment shop\/shop \(.*manifests\.yaml:\d+\): "vendor image, digest tracked" \(1 finding\(s\) exempted\)\ncheck: /);
   });
 });
+
+describe('a hand edit of the committed tree', () => {
+  test('a Tailscale DaemonSet whose --reset was removed is refused', () => {
+    const out = path.join(tempDir(), 'prod');
+    for (const folder of ['clusters/prod', 'infrastructure/prod', 'apps/prod']) {
+      fs.cpSync(path.join(REPO_ROOT, 'flux', folder), path.join(out, folder), { recursive: true });
+    }
+    const file = path.join(out, 'infrastructure/prod/network/daemonset-tailscale-tailscale-client.yaml');
+    expect(run(out).code).toBe(0);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('value: --reset --advertise-tags=tag:k8s', 'value: --exit-node=100.81.237.43 --advertise-tags=tag:k8s'));
+    const result = run(out);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('TS_EXTRA_ARGS has up flags (--exit-node=100.81.237.43 --advertise-tags=tag:k8s) but no --reset');
+    expect(result.stdout).toContain('fix: put --reset first in TS_EXTRA_ARGS');
+  });
+});
