@@ -1,4 +1,6 @@
+export * from './egress';
 export * from './external-secrets';
 export * from './flux';
 export * from './namespace';
 export * from './tailscale';
+export * from './verify';
