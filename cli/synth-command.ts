@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TAILNET_POLICY_DIR } from '../lib/layout';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { formatExemption, formatNote } from '../policy';
 import { TreeConflictError, writeTree } from '../pipeline/tree-writer';
@@ -22,7 +23,8 @@ const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [-
 
   --cluster NAME     synthesize only this cluster (repeatable); other clusters' files are left alone
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
-  --out DIR          the Flux tree to write (default: ${FLUX_DIR}/)
+  --out DIR          the Flux tree to write (default: ${FLUX_DIR}/); the tailnet policy fragments go to
+                     ${TAILNET_POLICY_DIR}/ beside it
   --timings          print how long each phase took (config, build, render, gate, write)
 ${gateUsage(21)}
 
@@ -78,6 +80,17 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
     return 1;
   }
 
+  // Beside flux/, never inside it: Tailscale enforces these, not Flux. Rewritten only when changed.
+  const policyRoot = path.dirname(path.resolve(out));
+  const policiesWritten: string[] = [];
+  for (const [file, content] of result.tailnetPolicies) {
+    const target = path.join(policyRoot, file);
+    if (fs.existsSync(target) && fs.readFileSync(target, 'utf8') === content) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content);
+    policiesWritten.push(file);
+  }
+
   const mirror = process.env.CDK8S_OUTDIR;
   if (mirror) {
     for (const [file, content] of result.tree.files) {
@@ -102,7 +115,10 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
     }));
     return 0;
   }
-  const changes = [...summary.written.map((file) => `  wrote   ${file}`), ...summary.removed.map((file) => `  removed ${file}`)];
+  const changes = [
+    ...summary.written.map((file) => `  wrote   ${file}`), ...summary.removed.map((file) => `  removed ${file}`),
+    ...policiesWritten.map((file) => `  wrote   ${file} (tailnet policy: Flux does not apply it; see README, "Apply the tailnet policy")`),
+  ];
   const exempted = result.exemptions.map(({ cluster, exemption }) => `${formatExemption(exemption, cluster)}\n`).join('');
   const noted = result.notes.map(({ cluster, note }) => `${formatNote(note, cluster)}\n`).join('');
   stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}${noted}${summaryLine}\n`);
