@@ -5,7 +5,10 @@
  * `loadClusterConfig` validates every file against it before anything is synthesized.
  */
 import * as v from 'valibot';
-import { DEFAULT_ECHO_URL, EGRESS_NAMESPACE, NODE_NETWORKS, POD_SECURITY_LEVELS, PLATFORM_NAMESPACES, SYSTEM_NAMESPACES, TAILNET_IPV4_RANGE, TAILSCALE_NAMESPACE } from '../lib/constants';
+import {
+  ALERTS_NAMESPACE, DEFAULT_ECHO_URL, EGRESS_NAMESPACE, NODE_NETWORKS, NOTIFICATION_PROVIDER_TYPES, POD_SECURITY_LEVELS, PLATFORM_NAMESPACES,
+  SYSTEM_NAMESPACES, TAILNET_IPV4_RANGE, TAILSCALE_NAMESPACE,
+} from '../lib/constants';
 import { GO_DURATION } from '../lib/durations';
 import { describeKubernetesSchemaVersions, KUBERNETES_SCHEMA_VERSIONS } from '../lib/kubernetes-versions';
 import { escPathProblem } from '../lib/esc';
@@ -140,6 +143,15 @@ const VerifyEndpointSchema = v.strictObject({
   port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)),
 });
 
+const AlertsSchema = v.strictObject({
+  provider: v.pipe(v.picklist(NOTIFICATION_PROVIDER_TYPES, (issue) => `expected a notification-controller provider type (${NOTIFICATION_PROVIDER_TYPES.join(', ')}), `
+    + `got ${received(issue)}`), v.description('notification-controller Provider type (slack, discord, msteams, generic, ...).')),
+  channel: v.optional(v.pipe(v.string(), v.minLength(1))),
+  secret: v.pipe(dnsLabel('the Secret (declared under secrets, namespace alerts) with the provider\'s address and token'),
+    v.description('Secret with keys address (and token, where the provider needs one), synced from ESC.')),
+  severity: v.optional(v.picklist(['info', 'error'], (issue) => `expected info or error, got ${received(issue)}`), 'error'),
+});
+
 const VerifySchema = v.strictObject({
   intervalSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(600)), 60),
   endpoints: v.pipe(v.optional(v.array(VerifyEndpointSchema), []), v.description('TCP endpoints every node\'s pods must reach (egress proxies are added by themselves).')),
@@ -194,6 +206,7 @@ const ClusterConfigShapeSchema = v.strictObject({
   tailscale: TailscaleSchema,
   egress: v.optional(EgressSchema),
   verify: v.optional(VerifySchema, {}),
+  alerts: v.pipe(v.optional(AlertsSchema), v.description('Flux alerts for failing layers and HelmReleases; leave out for none.')),
   namespaces: v.optional(v.array(NamespaceSchema), []),
   secrets: v.array(SecretSchema),
 });
@@ -310,6 +323,16 @@ function checkRelations(config: ClusterConfigShape, report: (keys: Array<string 
       }
     }
   });
+
+  if (config.alerts) {
+    const secret = secrets.find((candidate) => candidate.namespace === ALERTS_NAMESPACE && candidate.name === config.alerts!.secret);
+    if (!secret) {
+      report(['alerts', 'secret'], `no secret named ${config.alerts.secret} in namespace ${ALERTS_NAMESPACE} is declared under secrets: declare it with `
+        + 'the key address (and token if the provider needs one), read from ESC');
+    } else if (!('address' in secret.data)) {
+      report(['alerts', 'secret'], `secret ${ALERTS_NAMESPACE}/${secret.name} has no key address (notification-controller reads the provider's URL from it)`);
+    }
+  }
 
   const authKey = secrets.find((secret) => secret.namespace === TAILSCALE_NAMESPACE && secret.name === tailscale.authKeySecret.name);
   if (!authKey) {

@@ -1,3 +1,4 @@
+export * from './alerts';
 export * from './egress';
 export * from './external-secrets';
 export * from './flux';

@@ -101,6 +101,19 @@ export const PULUMI_TOKEN_SECRET = { name: 'pulumi-api-token', key: 'accessToken
 export const PULUMI_ESC_STORE_NAME = 'pulumi-esc';
 
 /** Namespaces the platform creates itself; config may place secrets in them but not redeclare them. */
-export const PLATFORM_NAMESPACES = [EXTERNAL_SECRETS_NAMESPACE, TAILSCALE_NAMESPACE, EGRESS_NAMESPACE, VERIFY_NAMESPACE] as const;
+/**
+ * Provider types of notification-controller v1.9.3 (Flux v2.9.4), as its CRD enumerates them
+ * (imports/crds/flux/providers.notification.toolkit.fluxcd.io.yaml; a test keeps the two equal).
+ */
+export const NOTIFICATION_PROVIDER_TYPES = [
+  'slack', 'discord', 'msteams', 'rocket', 'generic', 'generic-hmac', 'github', 'gitlab', 'gitea', 'giteapullrequestcomment', 'bitbucketserver',
+  'bitbucket', 'azuredevops', 'googlechat', 'googlepubsub', 'webex', 'sentry', 'azureeventhub', 'telegram', 'lark', 'matrix', 'opsgenie',
+  'alertmanager', 'grafana', 'githubdispatch', 'githubpullrequestcomment', 'gitlabmergerequestcomment', 'pagerduty', 'datadog', 'nats', 'zulip', 'otel',
+] as const;
+
+/** Flux notification-controller Provider and Alert, with the Secret holding the provider's address and token. */
+export const ALERTS_NAMESPACE = 'alerts';
+
+export const PLATFORM_NAMESPACES = [EXTERNAL_SECRETS_NAMESPACE, TAILSCALE_NAMESPACE, EGRESS_NAMESPACE, VERIFY_NAMESPACE, ALERTS_NAMESPACE] as const;
 /** Namespaces that exist on every cluster and that this repo never manages. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', FLUX_SYSTEM_NAMESPACE] as const;

@@ -15,11 +15,12 @@ import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterConfig } from '../config/schema';
 import {
-  EgressProxy, ExternalSecretsOperator, FluxLayer, NodeSelection, PodSecurityNamespace, PulumiEscStore, SuccessCriteria, SyncedSecret,
+  EgressProxy, ExternalSecretsOperator, FluxAlerts, FluxLayer, NodeSelection, PodSecurityNamespace, PulumiEscStore, SuccessCriteria, SyncedSecret,
   TailscaleDaemonSet, TcpEndpoint,
 } from '../constructs';
 import {
-  DEFAULT_ECHO_URL, EGRESS_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE, MANAGED_BY, PART_OF, RECOMMENDED_LABELS, TAILSCALE_NAMESPACE, VERIFY_NAMESPACE,
+  ALERTS_NAMESPACE, DEFAULT_ECHO_URL, EGRESS_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE, MANAGED_BY, PART_OF, RECOMMENDED_LABELS, TAILSCALE_NAMESPACE,
+  VERIFY_NAMESPACE,
 } from '../lib/constants';
 import { CLUSTER_SECRET_STORE_HEALTH, EXTERNAL_SECRET_HEALTH } from '../lib/health-checks';
 import { CLUSTER_ENTRY, kustomizationPath, Layer, LAYER_DEPENDENCIES, LAYERS, TreeFolder, treeFolder } from '../lib/layout';
@@ -51,6 +52,7 @@ function addControllers(chart: LayerChart, config: ClusterConfig, policyVersion:
     new PodSecurityNamespace(chart, 'namespace-egress', { name: EGRESS_NAMESPACE, policyVersion });
   }
   new PodSecurityNamespace(chart, 'namespace-verify', { name: VERIFY_NAMESPACE, policyVersion });
+  if (config.alerts) new PodSecurityNamespace(chart, 'namespace-alerts', { name: ALERTS_NAMESPACE, policyVersion });
   for (const namespace of config.namespaces) {
     new PodSecurityNamespace(chart, `namespace-${namespace.name}`, {
       name: namespace.name, level: namespace.podSecurity, privilegedReason: namespace.privilegedReason, policyVersion,
@@ -69,6 +71,14 @@ function addConfigs(chart: LayerChart, config: ClusterConfig): void {
   for (const secret of config.secrets) {
     new SyncedSecret(chart, `secret-${secret.namespace}-${secret.name}`, {
       name: secret.name, namespace: secret.namespace, store, data: secret.data, refreshInterval: secret.refreshInterval,
+    });
+  }
+  if (config.alerts) {
+    // Beside the Secret it reads; the Alert and Provider kinds come with Flux itself.
+    new FluxAlerts(chart, 'alerts', {
+      namespace: ALERTS_NAMESPACE, providerType: config.alerts.provider, channel: config.alerts.channel, secret: config.alerts.secret,
+      severity: config.alerts.severity,
+      helmReleaseNamespaces: [EXTERNAL_SECRETS_NAMESPACE, ...config.namespaces.map((namespace) => namespace.name)],
     });
   }
 }

@@ -126,6 +126,14 @@ const BROKEN: Array<[string, Change, string]> = [
     'egress.proxies[0].target.portKey: secret egress/database-endpoint has no key PORT (it has DB_HOST, DB_PORT)'],
   ['an egress IP that is not an address', (d) => { d.egress.ip = 'tethys'; },
     'egress.ip: expected the public IPv4 address traffic must leave from, got "tethys"'],
+  ['alerts whose Secret nobody declares', (d) => { d.alerts = { provider: 'slack', secret: 'flux-alerts' }; },
+    'alerts.secret: no secret named flux-alerts in namespace alerts is declared under secrets'],
+  ['alerts whose Secret has no address', (d) => {
+    d.alerts = { provider: 'slack', secret: 'flux-alerts' };
+    d.secrets.push({ name: 'flux-alerts', namespace: 'alerts', data: { token: 'alerts.slack.token' } });
+  }, 'alerts.secret: secret alerts/flux-alerts has no key address'],
+  ['an unknown alert provider', (d) => { d.alerts = { provider: 'email', secret: 'flux-alerts' }; },
+    'alerts.provider: expected a notification-controller provider type (slack, discord,'],
   ['a string where a boolean belongs', (d) => { d.tailscale.clients.useExitNode = 'yes'; },
     'tailscale.clients.useExitNode: expected boolean, got "yes"'],
 ];

@@ -1,6 +1,8 @@
 import { Layer, treeFolder } from '../../lib/layout';
 import { synthesizeCluster } from '../../pipeline/cluster';
 import { renderTree } from '../../pipeline/tree';
+import { runGate } from '../../policy';
+import { defaultSchemaRegistry } from '../../pipeline/synth';
 import { config } from '../helpers';
 
 function tree(cluster: 'prod' | 'dev', change?: Parameters<typeof config>[1]) {
@@ -104,6 +106,28 @@ describe.each(['prod', 'dev'] as const)('the %s tree', (cluster) => {
 
   test('snapshot of the whole tree', () => {
     expect(Object.fromEntries(files)).toMatchSnapshot();
+  });
+});
+
+describe('alerts (optional)', () => {
+  test('none unless configured', () => {
+    expect(byKind(tree('prod').manifests, 'Alert')).toEqual([]);
+  });
+
+  test('configured: Provider and Alert in namespace alerts beside their ESC-synced Secret, and the gate passes', () => {
+    const change = (d: Record<string, any>) => {
+      d.alerts = { provider: 'slack', channel: '#oceanid', secret: 'flux-alerts' };
+      d.secrets.push({ name: 'flux-alerts', namespace: 'alerts', data: { address: 'alerts.slack.address', token: 'alerts.slack.token' } });
+    };
+    const { manifests } = tree('prod', change);
+    const placed = (kind: string) => byKind(manifests, kind).map((m) => `${m.file.split('/').slice(0, -1).join('/')} ${m.metadata.namespace}/${m.metadata.name}`);
+    expect(placed('Provider')).toEqual(['flux/infrastructure/prod/configs alerts/oceanid']);
+    expect(placed('Alert')).toEqual(['flux/infrastructure/prod/configs alerts/oceanid']);
+    expect(placed('ExternalSecret')).toContain('flux/infrastructure/prod/configs alerts/flux-alerts');
+    expect(byKind(manifests, 'Namespace').map((n) => n.metadata.name)).toContain('alerts');
+    const synthesized = synthesizeCluster(config('prod', change));
+    const rendered = renderTree([synthesized], new Map([['prod', 'config/prod.yaml']]));
+    expect(runGate(rendered.universes.get('prod')!, { schemas: defaultSchemaRegistry(), kubernetesMinor: 33 }).map((f) => f.message)).toEqual([]);
   });
 });
 
