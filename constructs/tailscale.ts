@@ -215,9 +215,10 @@ export class TailscaleDaemonSet extends Construct {
     const env: k8s.EnvVar[] = [
       // Must come before TS_HOSTNAME: Kubernetes only expands $(VAR) for variables defined earlier.
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-      // Optional: containerboot reads the key only while the node needs login (main.go:524-545 with
-      // TS_AUTH_ONCE), and an unset TS_AUTHKEY is valid (settings.go:394-420), so a node that is
-      // already logged in starts even when ESO or ESC is down and the Secret is missing.
+      // Optional: with TS_AUTH_ONCE containerboot runs `tailscale up` (the only use of the key) only
+      // in NeedsLogin (main.go:526-546), and an empty TS_AUTHKEY is valid: settings.go:96 reads it,
+      // nothing requires it, and tailscaled.go:120-122 passes --authkey only when set. So a node that
+      // is already logged in starts even when ESO or ESC is down and the Secret is missing.
       { name: 'TS_AUTHKEY', valueFrom: { secretKeyRef: { name: props.authKeySecret.name, key: props.authKeySecret.key, optional: true } } },
       { name: 'TS_HOSTNAME', value: `$(NODE_NAME)${props.hostnameSuffix}` },
       // Kernel networking: the node gets tailscale0 and its own traffic can use the exit node.
@@ -367,6 +368,8 @@ export function kernelSettingsScript(options: { forwarding: boolean; clampMss: b
       '  legacy=$($family-legacy-save 2>/dev/null | grep -c "^-A" || true)',
       '  nft=$($family-nft-save 2>/dev/null | grep -c "^-A" || true)',
       '  if [ "${nft:-0}" -ge "${legacy:-0}" ]; then ipt=$family-nft; else ipt=$family-legacy; fi',
+      // A missing tool must not keep the node off the tailnet: say so in the log and go on.
+      '  if ! command -v $ipt >/dev/null 2>&1; then echo "kernel-settings: $ipt not found, MSS of $family traffic through tailscale0 is not clamped"; continue; fi',
       ...mssClampRules(TAILSCALE_INTERFACE).map((rule) => `  $ipt -t mangle -C ${rule.join(' ')} 2>/dev/null || $ipt -t mangle -A ${rule.join(' ')}`),
       'done',
     );
@@ -379,10 +382,11 @@ export function kernelSettingsScript(options: { forwarding: boolean; clampMss: b
  *
  * With TS_AUTH_ONCE=true containerboot runs `tailscale up` (with the key) only in NeedsLogin and
  * otherwise only `tailscale set` for hostname, routes and DNS (main.go:589-596); it waits for Running
- * and never brings a node out of Stopped (main.go:520-560: any other state is "waiting" until
- * TS_BOOT_TIMEOUT ends the container, a crash loop). This hook waits for the daemon, then:
+ * and never brings a node out of Stopped (main.go:517-563: any other state is logged as "waiting",
+ * line 561, until TS_BOOT_TIMEOUT, 60s by default, ends the container: a crash loop). This hook waits for the daemon, then:
  * - Running: `tailscale up --reset <flags>` edits the prefs in place (up.go:463-485, no key, no reconnect);
- * - Stopped: the same command starts the node with WantRunning=true (up.go:332) from its stored node key;
+ * - Stopped: the same command starts the node with WantRunning=true (up.go:332) from its stored node
+ *   key, with no interactive login because the node has one (up.go:692);
  * - NeedsLogin: does nothing, containerboot logs in with the key and the same flags.
  * Its output goes to the container log; it never fails the container.
  */

@@ -174,6 +174,16 @@ describeWithTools('kernel settings (privileged init container)', () => {
     expect(calls).toContain(`ip6tables-nft -t mangle -A ${rule('-o')}`);
   });
 
+  test('a missing iptables tool is reported and skipped, not fatal: the node still joins the tailnet', async () => {
+    const standIn = standIns(0, 12, false);
+    delete (standIn as Record<string, string>)['ip6tables-nft'];
+    const box = sandbox(standIn);
+    const result = await sh(kernelSettingsScript({ forwarding: false, clampMss: true }), box.env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('kernel-settings: ip6tables-nft not found, MSS of ip6tables traffic through tailscale0 is not clamped\n');
+    expect(box.calls()).toContain(`iptables-legacy -t mangle -A ${rule('-o')}`);
+  });
+
   test('clients: no sysctl; a clamp that is already there is not added twice', async () => {
     const box = sandbox(standIns(30, 0, true));
     const result = await sh(kernelSettingsScript({ forwarding: false, clampMss: true }), box.env);
