@@ -26,7 +26,8 @@ import { CLUSTER_SECRET_STORE_HEALTH, EXTERNAL_SECRET_HEALTH } from '../lib/heal
 import { CLUSTER_ENTRY, kustomizationPath, Layer, LAYER_DEPENDENCIES, LAYERS, TreeFolder, treeFolder } from '../lib/layout';
 
 const TAILSCALE_PRIVILEGED_REASON = 'Tailscale joins every node to the tailnet in kernel mode: hostNetwork, a privileged container '
-  + 'for /dev/net/tun, routes and IP forwarding, and a hostPath directory for the node identity.';
+  + 'for /dev/net/tun, routes, IP forwarding and MSS clamping, and hostPath directories for the node identity and the tailscaled '
+  + 'socket, which the unprivileged verify-tailnet check reads.';
 
 /** A chart whose objects land in one folder of flux/. */
 export class LayerChart extends Chart {
