@@ -127,6 +127,7 @@ function checkTailscale(universe: Universe): Finding[] {
 export const tailscaleContainerboot: Rule = {
   id: 'tailscale-containerboot',
   group: 'house',
-  description: 'Tailscale containers use only variables containerboot reads, valid Go booleans, canonical TS_ROUTES, an exit node by IP, state on disk and no inline auth key.',
+  description: 'Tailscale containers use only variables containerboot reads, valid Go booleans, canonical TS_ROUTES, an exit node by IP, state on disk, '
+    + 'no inline auth key, --reset in TS_EXTRA_ARGS and an optional auth key reference with TS_AUTH_ONCE.',
   check: ({ universe }) => checkTailscale(universe),
 };

@@ -337,3 +337,36 @@ describe('a hand edit of the committed tree', () => {
     expect(result.stdout).toContain('fix: put --reset first in TS_EXTRA_ARGS');
   });
 });
+
+describe('a hand edit of the committed tree: readiness', () => {
+  function copyProd(): string {
+    const out = path.join(tempDir(), 'prod');
+    for (const folder of ['clusters/prod', 'infrastructure/prod', 'apps/prod']) {
+      fs.cpSync(path.join(REPO_ROOT, 'flux', folder), path.join(out, 'flux', folder), { recursive: true });
+    }
+    return out;
+  }
+
+  test('the configs layer without its healthCheckExprs is refused, naming the kinds', () => {
+    const out = copyProd();
+    const file = path.join(out, 'flux/clusters/prod/kustomization-flux-system-configs.yaml');
+    const manifest = YAML.parse(fs.readFileSync(file, 'utf8'));
+    delete manifest.spec.healthCheckExprs;
+    fs.writeFileSync(file, YAML.stringify(manifest));
+    const result = run(path.join(out, 'flux'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Kustomization flux-system/configs');
+    expect(result.stdout).toContain('spec.healthCheckExprs: this layer waits on ClusterSecretStore, ExternalSecret without a health check expression for them');
+  });
+
+  test('dropping only the ExternalSecret expression is refused too', () => {
+    const out = copyProd();
+    const file = path.join(out, 'flux/clusters/prod/kustomization-flux-system-configs.yaml');
+    const manifest = YAML.parse(fs.readFileSync(file, 'utf8'));
+    manifest.spec.healthCheckExprs = manifest.spec.healthCheckExprs.filter((check: { kind: string }) => check.kind !== 'ExternalSecret');
+    fs.writeFileSync(file, YAML.stringify(manifest));
+    const result = run(path.join(out, 'flux'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('this layer waits on ExternalSecret without a health check expression for them');
+  });
+});

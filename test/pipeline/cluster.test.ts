@@ -127,7 +127,7 @@ describe('alerts (optional)', () => {
     expect(byKind(manifests, 'Namespace').map((n) => n.metadata.name)).toContain('alerts');
     const synthesized = synthesizeCluster(config('prod', change));
     const rendered = renderTree([synthesized], new Map([['prod', 'config/prod.yaml']]));
-    expect(runGate(rendered.universes.get('prod')!, { schemas: defaultSchemaRegistry(), kubernetesMinor: 33 }).map((f) => f.message)).toEqual([]);
+    expect(runGate(rendered.universes.get('prod')!, { schemas: defaultSchemaRegistry(), kubernetesMinor: 33 }).findings.map((f) => f.message)).toEqual([]);
   });
 });
 
