@@ -79,10 +79,10 @@ describe('Tailscale containers', () => {
   });
 
   test('an exit node by hostname, both exit-node roles, or LAN access alone is refused', () => {
-    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node=tethys' }))[0]).toContain('--exit-node=tethys is not a tailnet IP');
-    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--advertise-exit-node --exit-node=100.81.237.43' }))[0])
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node=tethys' })).join('\n')).toContain('--exit-node=tethys is not a tailnet IP');
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--advertise-exit-node --exit-node=100.81.237.43' })).join('\n'))
       .toContain('a node cannot both advertise an exit node and use one');
-    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node-allow-lan-access' }))[0])
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node-allow-lan-access' })).join('\n'))
       .toContain('--exit-node-allow-lan-access without --exit-node');
     expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--reset --exit-node=100.81.237.43 --exit-node-allow-lan-access' }))).toEqual([]);
   });
