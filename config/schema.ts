@@ -140,7 +140,8 @@ const EgressSchema = v.strictObject({
 const VerifyEndpointSchema = v.strictObject({
   name: dnsLabel('the endpoint name'),
   host: v.pipe(v.string(), v.check((host) => dnsSubdomainProblem(host) === undefined || isIpv4Address(host), (issue) => `expected a host name or IPv4 address, got ${received(issue)}`)),
-  port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)),
+  port: v.pipe(v.number(), v.integer(), v.minValue(1, (issue) => `expected a TCP port from 1 to 65535, got ${received(issue)}`),
+    v.maxValue(65535, (issue) => `expected a TCP port from 1 to 65535, got ${received(issue)}`)),
 });
 
 const AlertsSchema = v.strictObject({

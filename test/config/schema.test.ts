@@ -134,6 +134,9 @@ const BROKEN: Array<[string, Change, string]> = [
   }, 'alerts.secret: secret alerts/flux-alerts has no key address'],
   ['an unknown alert provider', (d) => { d.alerts = { provider: 'email', secret: 'flux-alerts' }; },
     'alerts.provider: expected a notification-controller provider type (slack, discord,'],
+  ['an echo URL that is not a URL', (d) => { d.egress.echoUrl = 'ipinfo.io/ip'; },
+    'egress.echoUrl: expected an https URL that answers with the caller\'s IP, got "ipinfo.io/ip"'],
+  ['a verify endpoint on port 0', (d) => { d.verify.endpoints[0].port = 0; }, 'verify.endpoints[0].port: expected a TCP port from 1 to 65535, got 0'],
   ['a string where a boolean belongs', (d) => { d.tailscale.clients.useExitNode = 'yes'; },
     'tailscale.clients.useExitNode: expected boolean, got "yes"'],
 ];
