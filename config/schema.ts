@@ -124,8 +124,10 @@ const EgressProxySchema = v.strictObject({
   target: v.pipe(v.strictObject({
     secret: dnsLabel('the Secret (declared under secrets, namespace egress) holding the target'),
     hostKey: secretKey,
-    portKey: secretKey,
-  }), v.description('Where the proxy connects to: host and port from a Secret synced from ESC.')),
+    portKey: v.optional(secretKey),
+    port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, (issue) => `expected a TCP port from 1 to 65535, got ${received(issue)}`),
+      v.maxValue(65535, (issue) => `expected a TCP port from 1 to 65535, got ${received(issue)}`))),
+  }), v.description('Where the proxy connects to: the host from a Secret synced from ESC, the port from the same Secret (portKey) or stated (port).')),
 });
 
 const EgressSchema = v.strictObject({
@@ -318,9 +320,13 @@ function checkRelations(config: ClusterConfigShape, report: (keys: Array<string 
         + 'declare it with the keys of the target host and port');
       return;
     }
+    if ((proxy.target.portKey === undefined) === (proxy.target.port === undefined)) {
+      report(['egress', 'proxies', index, 'target'], 'state the target port exactly once: portKey (a key of the Secret) or port (a number)');
+    }
     for (const field of ['hostKey', 'portKey'] as const) {
-      if (!(proxy.target[field] in secret.data)) {
-        report(['egress', 'proxies', index, 'target', field], `secret ${EGRESS_NAMESPACE}/${secret.name} has no key ${proxy.target[field]} (it has ${Object.keys(secret.data).join(', ')})`);
+      const key = proxy.target[field];
+      if (key !== undefined && !(key in secret.data)) {
+        report(['egress', 'proxies', index, 'target', field], `secret ${EGRESS_NAMESPACE}/${secret.name} has no key ${key} (it has ${Object.keys(secret.data).join(', ')})`);
       }
     }
   });

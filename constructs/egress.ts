@@ -19,8 +19,11 @@ export interface EgressProxyProps {
   readonly node: NodeSelection;
   /** Port the Service listens on, e.g. 5432. */
   readonly port: number;
-  /** Secret (synced from ESC) with the target's host and port under these keys. */
-  readonly target: { readonly secret: string; readonly hostKey: string; readonly portKey: string };
+  /**
+   * The target: its host from a Secret synced from ESC, its port from the same Secret (`portKey`) or
+   * stated (`port`); exactly one of the two.
+   */
+  readonly target: { readonly secret: string; readonly hostKey: string; readonly portKey?: string; readonly port?: number };
   /**
    * Container image, pinned.
    * @default EGRESS_PROXY_IMAGE
@@ -76,7 +79,14 @@ export class EgressProxy extends Construct {
     assertValid('namespace', props.namespace, dnsLabelProblem);
     assertValid('target Secret name', props.target.secret, dnsLabelProblem);
     assertValid('target host key', props.target.hostKey, secretKeyProblem);
-    assertValid('target port key', props.target.portKey, secretKeyProblem);
+    if ((props.target.portKey === undefined) === (props.target.port === undefined)) {
+      throw new Error(`egress proxy ${props.name}: state the target port exactly once, as portKey or as port`);
+    }
+    if (props.target.portKey !== undefined) assertValid('target port key', props.target.portKey, secretKeyProblem);
+    const targetPort = props.target.port;
+    if (targetPort !== undefined && (!Number.isInteger(targetPort) || targetPort < 1 || targetPort > 65535)) {
+      throw new Error(`egress proxy ${props.name}: target port ${targetPort} must be an integer from 1 to 65535`);
+    }
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
       throw new Error(`egress proxy ${props.name}: port ${props.port} must be an integer from 1 to 65535`);
     }
@@ -117,7 +127,9 @@ export class EgressProxy extends Construct {
               args: ['-f', `${CONFIG_DIR}/haproxy.cfg`],
               env: [
                 { name: 'TARGET_HOST', valueFrom: fromSecret(props.target.hostKey) },
-                { name: 'TARGET_PORT', valueFrom: fromSecret(props.target.portKey) },
+                props.target.portKey !== undefined
+                  ? { name: 'TARGET_PORT', valueFrom: fromSecret(props.target.portKey) }
+                  : { name: 'TARGET_PORT', value: String(props.target.port) },
               ],
               ports: [{ name: 'proxy', containerPort: EGRESS_PROXY_CONTAINER_PORT }],
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },

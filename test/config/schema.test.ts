@@ -24,9 +24,9 @@ describe('shipped configs', () => {
     expect(prod.cluster.nodeNetwork).toBe('public');
     expect(prod.egress).toEqual({
       ip: '157.173.210.123', echoUrl: 'https://ipinfo.io/ip',
-      proxies: [{ name: 'database', port: 5432, target: { secret: 'database-endpoint', hostKey: 'DB_HOST', portKey: 'DB_PORT' } }],
+      proxies: [{ name: 'database', port: 5432, target: { secret: 'database-endpoint', hostKey: 'DB_HOST', port: 5432 } }],
     });
-    expect(prod.secrets).toContainEqual(expect.objectContaining({ name: 'database-endpoint', namespace: 'egress', data: { DB_HOST: 'database.host', DB_PORT: 'database.port' } }));
+    expect(prod.secrets).toContainEqual(expect.objectContaining({ name: 'database-endpoint', namespace: 'egress', data: { DB_HOST: 'labelStudio.postgres.host' } }));
     expect(prod.verify.endpoints).toEqual([{ name: 'label-studio', host: 'label-studio-ls-app.apps.svc.cluster.local', port: 80 }]);
     expect(dev.egress).toBeUndefined();
     expect(dev.verify).toEqual({ intervalSeconds: 60, endpoints: [] });
@@ -122,8 +122,10 @@ const BROKEN: Array<[string, Change, string]> = [
     'tailscale.exitNode.advertiseTags: the exit node advertises no tag, so the tailnet policy cannot auto-approve its routes and exit node'],
   ['an egress proxy whose target Secret nobody declares', (d) => { d.egress.proxies[0].target.secret = 'db'; },
     'egress.proxies[0].target.secret: no secret named db in namespace egress is declared under secrets'],
-  ['an egress proxy reading a key its Secret lacks', (d) => { d.egress.proxies[0].target.portKey = 'PORT'; },
-    'egress.proxies[0].target.portKey: secret egress/database-endpoint has no key PORT (it has DB_HOST, DB_PORT)'],
+  ['an egress proxy reading a key its Secret lacks', (d) => { delete d.egress.proxies[0].target.port; d.egress.proxies[0].target.portKey = 'PORT'; },
+    'egress.proxies[0].target.portKey: secret egress/database-endpoint has no key PORT (it has DB_HOST)'],
+  ['an egress proxy port stated twice', (d) => { d.egress.proxies[0].target.portKey = 'DB_HOST'; },
+    'egress.proxies[0].target: state the target port exactly once: portKey (a key of the Secret) or port (a number)'],
   ['an egress IP that is not an address', (d) => { d.egress.ip = 'tethys'; },
     'egress.ip: expected the public IPv4 address traffic must leave from, got "tethys"'],
   ['alerts whose Secret nobody declares', (d) => { d.alerts = { provider: 'slack', secret: 'flux-alerts' }; },

@@ -50,6 +50,13 @@ describe('EgressProxy', () => {
     expect(config).toContain('  server target "${TARGET_HOST}:${TARGET_PORT}" check inter 30s init-addr last,libc,none\n');
   });
 
+  test('a stated target port goes in as a value', () => {
+    const env = synth({ target: { secret: 'database-endpoint', hostKey: 'DB_HOST', port: 5432 } }).deployment.spec.template.spec.containers[0].env;
+    expect(env[1]).toEqual({ name: 'TARGET_PORT', value: '5432' });
+    expect(() => synth({ target: { secret: 'database-endpoint', hostKey: 'DB_HOST' } })).toThrow('state the target port exactly once');
+    expect(() => synth({ target: { secret: 'database-endpoint', hostKey: 'DB_HOST', port: 0 } })).toThrow('target port 0 must be an integer from 1 to 65535');
+  });
+
   test('refuses a bad port, an unpinned image or a bad Secret key', () => {
     expect(() => synth({ port: 70000 })).toThrow('egress proxy database: port 70000 must be an integer from 1 to 65535');
     expect(() => synth({ image: 'haproxy:latest' })).toThrow('egress proxy database: image "haproxy:latest" uses :latest');

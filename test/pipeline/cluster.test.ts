@@ -157,7 +157,7 @@ describe('Tailscale per cluster', () => {
       .toEqual([{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['srv712429'] }] }]);
     expect(pod.containers[0].env).toEqual([
       { name: 'TARGET_HOST', valueFrom: { secretKeyRef: { name: 'database-endpoint', key: 'DB_HOST' } } },
-      { name: 'TARGET_PORT', valueFrom: { secretKeyRef: { name: 'database-endpoint', key: 'DB_PORT' } } },
+      { name: 'TARGET_PORT', value: '5432' },
     ]);
     const [service] = byKind(manifests, 'Service');
     expect(service.spec.ports).toEqual([{ name: 'proxy', port: 5432, targetPort: 8080, protocol: 'TCP' }]);
