@@ -1,13 +1,14 @@
 /**
  * Cluster configs N times larger than the shipped ones, for the benchmark: N times the namespaces,
  * and in each one a copy of every application secret (so ExternalSecrets and secret keys grow N
- * times too). The Tailscale auth key stays one secret, as in any real cluster.
+ * times too). Secrets in platform namespaces (the Tailscale auth key, the egress proxy's target) stay
+ * one each, as in any real cluster.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { clusterConfigFiles } from '../config/load';
-import { TAILSCALE_NAMESPACE } from '../lib/constants';
+import { PLATFORM_NAMESPACES } from '../lib/constants';
 
 interface SecretEntry { name: string; namespace: string; data: Record<string, string>; refreshInterval?: string }
 interface NamespaceEntry { name: string; podSecurity?: string }
@@ -19,8 +20,9 @@ export function writeScaledConfigs(sourceDir: string, targetDir: string, scale: 
   for (const file of clusterConfigFiles(sourceDir)) {
     const config = YAML.parse(fs.readFileSync(file, 'utf8')) as { namespaces?: NamespaceEntry[]; secrets: SecretEntry[] };
     const namespaces = config.namespaces ?? [];
-    const platformSecrets = config.secrets.filter((secret) => secret.namespace === TAILSCALE_NAMESPACE);
-    const appSecrets = config.secrets.filter((secret) => secret.namespace !== TAILSCALE_NAMESPACE);
+    const isPlatform = (secret: SecretEntry) => (PLATFORM_NAMESPACES as readonly string[]).includes(secret.namespace);
+    const platformSecrets = config.secrets.filter(isPlatform);
+    const appSecrets = config.secrets.filter((secret) => !isPlatform(secret));
     const copy = (name: string, index: number) => (index === 0 ? name : `${name}-${index + 1}`);
     const scaledNamespaces: NamespaceEntry[] = [];
     const scaledSecrets: SecretEntry[] = [...platformSecrets];

@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TAILNET_POLICY_DIR } from '../lib/layout';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { formatExemption, formatNote } from '../policy';
 import { printable, printableLines } from '../lib/printable';
@@ -24,7 +25,8 @@ const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [-
 
   --cluster NAME     synthesize only this cluster (repeatable); other clusters' files are left alone
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
-  --out DIR          the Flux tree to write (default: ${FLUX_DIR}/)
+  --out DIR          the Flux tree to write (default: ${FLUX_DIR}/); the tailnet policy fragments go to
+                     ${TAILNET_POLICY_DIR}/ beside it
   --prune-cluster NAME
                      remove the files of cluster NAME, whose config is gone (repeatable); without it
                      synth refuses to remove a cluster, since Flux would then prune all it runs
@@ -108,6 +110,20 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
   }
   for (const note of summary.notes) stderr.write(`synth: note: ${printable(note, 1000)}\n`);
 
+  // Beside flux/, never inside it: Tailscale enforces these, not Flux. Rewritten only when changed.
+  const policyRoot = path.dirname(path.resolve(out));
+  const policiesWritten: string[] = [];
+  for (const [file, content] of result.tailnetPolicies) {
+    const target = path.join(policyRoot, file);
+    if (fs.existsSync(target) && fs.readFileSync(target, 'utf8') === content) continue;
+    // Written whole or not at all: a temporary file beside it, then a rename.
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temporary = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, content);
+    fs.renameSync(temporary, target);
+    policiesWritten.push(file);
+  }
+
   const mirror = process.env.CDK8S_OUTDIR;
   if (mirror) {
     for (const [file, content] of result.tree.files) {
@@ -132,7 +148,10 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
     }));
     return 0;
   }
-  const changes = [...summary.written.map((file) => `  wrote   ${printable(file)}`), ...summary.removed.map((file) => `  removed ${printable(file)}`)];
+  const changes = [
+    ...summary.written.map((file) => `  wrote   ${printable(file)}`), ...summary.removed.map((file) => `  removed ${printable(file)}`),
+    ...policiesWritten.map((file) => `  wrote   ${printable(file)} (tailnet policy: Flux does not apply it; see README, "Apply the tailnet policy")`),
+  ];
   const exempted = result.exemptions.map(({ cluster, exemption }) => `${formatExemption(exemption, cluster)}\n`).join('');
   const noted = result.notes.map(({ cluster, note }) => `${formatNote(note, cluster)}\n`).join('');
   stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}${noted}${summaryLine}\n`);

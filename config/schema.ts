@@ -5,7 +5,10 @@
  * `loadClusterConfig` validates every file against it before anything is synthesized.
  */
 import * as v from 'valibot';
-import { POD_SECURITY_LEVELS, PLATFORM_NAMESPACES, SYSTEM_NAMESPACES, TAILNET_IPV4_RANGE, TAILSCALE_NAMESPACE } from '../lib/constants';
+import {
+  ALERTS_NAMESPACE, DEFAULT_ECHO_URL, EGRESS_NAMESPACE, NODE_NETWORKS, NOTIFICATION_PROVIDER_TYPES, POD_SECURITY_LEVELS, PLATFORM_NAMESPACES,
+  SYSTEM_NAMESPACES, TAILNET_IPV4_RANGE, TAILSCALE_NAMESPACE,
+} from '../lib/constants';
 import { GO_DURATION } from '../lib/durations';
 import { describeKubernetesSchemaVersions, KUBERNETES_SCHEMA_VERSIONS } from '../lib/kubernetes-versions';
 import { ESC_NAME, escNameProblem, escPathProblem } from '../lib/esc';
@@ -42,6 +45,11 @@ const ClusterSchema = v.strictObject({
   ),
   podCidr: v.pipe(cidr, v.description('Pod network (K3s --cluster-cidr, default 10.42.0.0/16).')),
   serviceCidr: v.pipe(cidr, v.description('Service network (K3s --service-cidr, default 10.43.0.0/16).')),
+  nodeNetwork: v.pipe(
+    v.picklist(NODE_NETWORKS, (issue) => `expected how the nodes reach each other, one of ${NODE_NETWORKS.join(', ')}, got ${received(issue)}`),
+    v.description('How nodes reach each other (K3s node IPs, flannel): lan (a shared private network), public (public addresses), '
+      + 'tailnet (--node-ip is the Tailscale IP, --flannel-iface=tailscale0). Decides whether clients may use an exit node.'),
+  ),
 });
 
 const FluxSchema = v.strictObject({
@@ -89,6 +97,10 @@ const ClientsSchema = v.strictObject({
   advertiseTags: v.optional(TailscaleTags, []),
 });
 
+/** Who may own a tag in the tailnet policy: a group, an autogroup, a tag, or a user's login. */
+const TagOwner = v.pipe(v.string(), v.regex(/^(group:[A-Za-z0-9._-]+|autogroup:[a-z-]+|tag:[A-Za-z][A-Za-z0-9-]*|[^@\s]+@[^@\s]+)$/,
+  (issue) => `expected a tag owner such as "autogroup:admin", "group:ops" or "someone@example.com", got ${received(issue)}`));
+
 const TailscaleSchema = v.strictObject({
   hostnameSuffix: v.pipe(
     v.string(),
@@ -106,6 +118,53 @@ const TailscaleSchema = v.strictObject({
   }),
   exitNode: v.optional(ExitNodeSchema),
   clients: ClientsSchema,
+  tagOwners: v.pipe(
+    v.optional(v.record(v.pipe(v.string(), v.regex(TAILSCALE_TAG, (issue) => `expected a tag such as "tag:k8s", got ${received(issue)}`)),
+      v.pipe(v.array(TagOwner), v.minLength(1, 'list at least one owner'))), {}),
+    v.description('Tailnet policy tagOwners for every advertised tag: who may apply it. Written to tailnet/<cluster>.json for the tailnet policy.'),
+  ),
+});
+
+const EgressProxySchema = v.strictObject({
+  name: v.pipe(dnsLabel('the proxy name'), v.description('Service name in the egress namespace; apps use <name>.egress.svc.cluster.local as the host.')),
+  port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description('Port the Service listens on.')),
+  target: v.pipe(v.strictObject({
+    secret: dnsLabel('the Secret (declared under secrets, namespace egress) holding the target'),
+    hostKey: secretKey,
+    portKey: v.optional(secretKey),
+    port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, (issue) => `expected a TCP port from 1 to 65535, got ${received(issue)}`),
+      v.maxValue(65535, (issue) => `expected a TCP port from 1 to 65535, got ${received(issue)}`))),
+  }), v.description('Where the proxy connects to: the host from a Secret synced from ESC, the port from the same Secret (portKey) or stated (port).')),
+});
+
+const EgressSchema = v.strictObject({
+  ip: v.pipe(v.string(), v.check(isIpv4Address, (issue) => `expected the public IPv4 address traffic must leave from, got ${received(issue)}`),
+    v.description('The public address traffic that needs it (the database allowlist) leaves from: the exit node\'s.')),
+  echoUrl: v.pipe(v.optional(v.pipe(v.string(), v.url((issue) => `expected an https URL that answers with the caller's IP, got ${received(issue)}`)),
+    DEFAULT_ECHO_URL), v.description('URL that answers with the caller\'s public IP, used by the verify layer.')),
+  proxies: v.pipe(v.optional(v.array(EgressProxySchema), []),
+    v.description('TCP proxies pinned to the exit node: connections to them leave from the exit node\'s address, without routing any node\'s whole traffic.')),
+});
+
+const VerifyEndpointSchema = v.strictObject({
+  name: dnsLabel('the endpoint name'),
+  host: v.pipe(v.string(), v.check((host) => dnsSubdomainProblem(host) === undefined || isIpv4Address(host), (issue) => `expected a host name or IPv4 address, got ${received(issue)}`)),
+  port: v.pipe(v.number(), v.integer(), v.minValue(1, (issue) => `expected a TCP port from 1 to 65535, got ${received(issue)}`),
+    v.maxValue(65535, (issue) => `expected a TCP port from 1 to 65535, got ${received(issue)}`)),
+});
+
+const AlertsSchema = v.strictObject({
+  provider: v.pipe(v.picklist(NOTIFICATION_PROVIDER_TYPES, (issue) => `expected a notification-controller provider type (${NOTIFICATION_PROVIDER_TYPES.join(', ')}), `
+    + `got ${received(issue)}`), v.description('notification-controller Provider type (slack, discord, msteams, generic, ...).')),
+  channel: v.optional(v.pipe(v.string(), v.minLength(1))),
+  secret: v.pipe(dnsLabel('the Secret (declared under secrets, namespace alerts) with the provider\'s address and token'),
+    v.description('Secret with keys address (and token, where the provider needs one), synced from ESC.')),
+  severity: v.optional(v.picklist(['info', 'error'], (issue) => `expected info or error, got ${received(issue)}`), 'error'),
+});
+
+const VerifySchema = v.strictObject({
+  intervalSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(600)), 60),
+  endpoints: v.pipe(v.optional(v.array(VerifyEndpointSchema), []), v.description('TCP endpoints every node\'s pods must reach (egress proxies are added by themselves).')),
 });
 
 const NamespaceSchema = v.strictObject({
@@ -155,6 +214,9 @@ const ClusterConfigShapeSchema = v.strictObject({
   flux: v.optional(FluxSchema, {}),
   esc: EscSchema,
   tailscale: TailscaleSchema,
+  egress: v.optional(EgressSchema),
+  verify: v.optional(VerifySchema, {}),
+  alerts: v.pipe(v.optional(AlertsSchema), v.description('Flux alerts for failing layers and HelmReleases; leave out for none.')),
   namespaces: v.optional(v.array(NamespaceSchema), []),
   secrets: v.array(SecretSchema),
 });
@@ -169,11 +231,29 @@ function checkRelations(config: ClusterConfigShape, report: (keys: Array<string 
   }
 
   const { exitNode, clients } = tailscale;
+  if (clients.useExitNode && exitNode) {
+    if (cluster.nodeNetwork === 'public') {
+      report(['tailscale', 'clients', 'useExitNode'],
+        'clients would send every destination that is not on a local network through the exit node, and this cluster\'s nodes reach each other '
+        + 'over public addresses (cluster.nodeNetwork: public): flannel traffic between nodes would take the tunnel, and SSH, NodePort and '
+        + 'ServiceLB on a worker\'s public address would answer through the exit node and break (tailscale#10940). Set useExitNode: false and '
+        + 'send only what needs the exit node\'s address through egress.proxies (a TCP proxy pinned to the exit node), or run K3s over the tailnet '
+        + '(--node-ip=<Tailscale IP> --flannel-iface=tailscale0) and set nodeNetwork: tailnet');
+    } else if (cluster.nodeNetwork === 'lan' && !clients.exitNodeAllowLanAccess) {
+      report(['tailscale', 'clients', 'exitNodeAllowLanAccess'],
+        'with an exit node and no LAN access, tailscaled routes the node\'s own LAN prefixes into the tunnel too (ipn/ipnlocal/local.go:6576-6578), '
+        + 'so traffic between nodes on the shared LAN would go through the exit node: set exitNodeAllowLanAccess: true, or useExitNode: false and egress.proxies');
+    }
+  }
   if (clients.useExitNode && !exitNode) {
     report(['tailscale', 'clients', 'useExitNode'], 'clients cannot use an exit node when tailscale.exitNode is not configured: set useExitNode: false or declare the exit node');
   }
   if (clients.exitNodeAllowLanAccess && !clients.useExitNode) {
     report(['tailscale', 'clients', 'exitNodeAllowLanAccess'], 'LAN access only applies with an exit node (tailscale up rejects --exit-node-allow-lan-access alone): set useExitNode: true or drop it');
+  }
+  if (exitNode && exitNode.advertiseTags.length === 0) {
+    report(['tailscale', 'exitNode', 'advertiseTags'], 'the exit node advertises no tag, so the tailnet policy cannot auto-approve its routes and exit node '
+      + '(autoApprovers name tags): advertise a tag such as tag:k8s, with an owner under tailscale.tagOwners');
   }
   if (exitNode) {
     const seen = new Set<string>();
@@ -193,6 +273,22 @@ function checkRelations(config: ClusterConfigShape, report: (keys: Array<string 
         }
       }
     }
+  }
+
+  const advertised = new Set([...(exitNode?.advertiseTags ?? []), ...clients.advertiseTags]);
+  for (const tag of [...advertised].sort()) {
+    if (!tailscale.tagOwners[tag]) {
+      report(['tailscale', 'tagOwners'], `${tag} is advertised but has no owner: the tailnet policy needs tagOwners for it, or nodes fail to log in `
+        + `("requested tags [${tag}] are invalid or not permitted"). Add ${JSON.stringify(tag)}: [<owner>] (e.g. autogroup:admin or a group of your tailnet)`);
+    }
+  }
+  for (const tag of Object.keys(tailscale.tagOwners)) {
+    if (!advertised.has(tag)) report(['tailscale', 'tagOwners', tag], `${tag} has owners but no node advertises it: drop it or advertise it`);
+  }
+
+  const { egress } = config;
+  if (egress && egress.proxies.length > 0 && !exitNode) {
+    report(['egress', 'proxies'], 'egress proxies run on the exit node, and tailscale.exitNode is not configured: declare the exit node or drop the proxies');
   }
 
   const declared = new Set<string>(PLATFORM_NAMESPACES);
@@ -223,6 +319,34 @@ function checkRelations(config: ClusterConfigShape, report: (keys: Array<string 
       report(['secrets', index, 'namespace'], `namespace ${secret.namespace} is not declared: add it to namespaces (or use one of ${[...declared].join(', ')})`);
     }
   });
+
+  egress?.proxies.forEach((proxy, index) => {
+    const secret = secrets.find((candidate) => candidate.namespace === EGRESS_NAMESPACE && candidate.name === proxy.target.secret);
+    if (!secret) {
+      report(['egress', 'proxies', index, 'target', 'secret'], `no secret named ${proxy.target.secret} in namespace ${EGRESS_NAMESPACE} is declared under secrets: `
+        + 'declare it with the keys of the target host and port');
+      return;
+    }
+    if ((proxy.target.portKey === undefined) === (proxy.target.port === undefined)) {
+      report(['egress', 'proxies', index, 'target'], 'state the target port exactly once: portKey (a key of the Secret) or port (a number)');
+    }
+    for (const field of ['hostKey', 'portKey'] as const) {
+      const key = proxy.target[field];
+      if (key !== undefined && !(key in secret.data)) {
+        report(['egress', 'proxies', index, 'target', field], `secret ${EGRESS_NAMESPACE}/${secret.name} has no key ${key} (it has ${Object.keys(secret.data).join(', ')})`);
+      }
+    }
+  });
+
+  if (config.alerts) {
+    const secret = secrets.find((candidate) => candidate.namespace === ALERTS_NAMESPACE && candidate.name === config.alerts!.secret);
+    if (!secret) {
+      report(['alerts', 'secret'], `no secret named ${config.alerts.secret} in namespace ${ALERTS_NAMESPACE} is declared under secrets: declare it with `
+        + 'the key address (and token if the provider needs one), read from ESC');
+    } else if (!('address' in secret.data)) {
+      report(['alerts', 'secret'], `secret ${ALERTS_NAMESPACE}/${secret.name} has no key address (notification-controller reads the provider's URL from it)`);
+    }
+  }
 
   const authKey = secrets.find((secret) => secret.namespace === TAILSCALE_NAMESPACE && secret.name === tailscale.authKeySecret.name);
   if (!authKey) {

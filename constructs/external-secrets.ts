@@ -215,9 +215,14 @@ export interface SyncedSecretProps {
 }
 
 /**
- * An ExternalSecret that keeps one Kubernetes Secret in sync with values from Pulumi ESC. ESO owns
- * the Secret (it is garbage-collected with the ExternalSecret), but deleting the ExternalSecret or
- * losing access to ESC keeps the last synced values instead of breaking the workloads that read it.
+ * An ExternalSecret that keeps one Kubernetes Secret in sync with values from Pulumi ESC.
+ *
+ * `creationPolicy: Owner`: ESO sets itself as the Secret's controller owner (external-secrets v2.9.0
+ * pkg/controllers/externalsecret/externalsecret_controller.go:816-817), so deleting or pruning the
+ * ExternalSecret deletes the Secret too, by Kubernetes garbage collection. What keeps the last
+ * synced values is a failing sync: losing access to ESC marks the ExternalSecret Ready=False and
+ * leaves the Secret as it was, and `deletionPolicy: Retain` keeps it when the value disappears from
+ * ESC. Workloads that must start without the Secret (the Tailscale DaemonSets) read it as optional.
  */
 export class SyncedSecret extends Construct {
   readonly name: string;

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
 import { FLUX_BOOTSTRAP_SOURCE, FLUX_SYSTEM_NAMESPACE } from '../lib/constants';
 import { assertDuration } from '../lib/durations';
+import { HealthCheckExpression } from '../lib/health-checks';
 import { assertValid, dnsSubdomainProblem } from '../lib/kubernetes-names';
 
 export interface FluxLayerProps {
@@ -34,6 +35,11 @@ export interface FluxLayerProps {
   /** How long an apply (and its health checks) may take, e.g. `5m`. */
   readonly timeout: string;
   /**
+   * CEL health checks for custom resources whose status kstatus cannot judge (evaluated with `wait`).
+   * @default - none
+   */
+  readonly healthCheckExprs?: readonly HealthCheckExpression[];
+  /**
    * The GitRepository the layer is read from.
    * @default - the `flux-system` GitRepository that `flux bootstrap` creates
    */
@@ -65,6 +71,9 @@ export class FluxLayer extends Construct {
     this.wait = props.wait ?? true;
     this.prune = props.prune ?? true;
     this.dependsOn = props.dependsOn ?? [];
+    if (props.healthCheckExprs && props.healthCheckExprs.length > 0 && !this.wait) {
+      throw new Error(`layer ${props.name}: healthCheckExprs are evaluated only with wait: true (or healthChecks)`);
+    }
     for (const dependency of this.dependsOn) {
       if (dependency.name === this.name) throw new Error(`layer ${this.name} cannot depend on itself`);
     }
@@ -79,6 +88,7 @@ export class FluxLayer extends Construct {
         path: this.path,
         prune: this.prune,
         wait: this.wait,
+        ...(props.healthCheckExprs && props.healthCheckExprs.length > 0 ? { healthCheckExprs: props.healthCheckExprs.map((check) => ({ ...check })) } : {}),
         sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: props.sourceName ?? FLUX_BOOTSTRAP_SOURCE },
       },
     });

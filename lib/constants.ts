@@ -67,7 +67,31 @@ export const EXEMPTION_ANNOTATION_PREFIX = 'ignore-check.oceanid.goldfish.inc/';
 export const PRIVILEGED_REASON_ANNOTATION = 'oceanid.goldfish.inc/privileged-reason';
 
 export const TAILSCALE_NAMESPACE = 'tailscale';
+// renovate: datasource=docker depName=tailscale/tailscale
 export const TAILSCALE_IMAGE = 'tailscale/tailscale:v1.102.3';
+
+/** How the nodes of a cluster reach each other (what K3s uses as node IPs and flannel's interface). */
+export const NODE_NETWORKS = ['lan', 'public', 'tailnet'] as const;
+export type NodeNetwork = (typeof NODE_NETWORKS)[number];
+
+/** The echo service the original runbook used to read a node's public egress address. */
+export const DEFAULT_ECHO_URL = 'https://ipinfo.io/ip';
+
+/** TCP proxies pinned to the exit node, so selected traffic leaves from its address. */
+export const EGRESS_NAMESPACE = 'egress';
+/** HAProxy reads its upstream from environment variables in its config, so the target can come from a Secret. */
+// renovate: datasource=docker depName=haproxy
+export const EGRESS_PROXY_IMAGE = 'haproxy:3.0.5-alpine';
+/** The official haproxy image's unprivileged user (uid of "haproxy" in its Dockerfile). */
+export const EGRESS_PROXY_UID = 99;
+
+/** The success criteria, checked continuously in the cluster. */
+export const VERIFY_NAMESPACE = 'verify';
+/**
+ * The checks need only busybox sh, wget (TLS through Alpine's ssl_client), nc and the tailscale CLI:
+ * all in the Tailscale image every node already pulls, so the verify layer adds no image.
+ */
+export const VERIFY_IMAGE = TAILSCALE_IMAGE;
 
 export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets-system';
 export const EXTERNAL_SECRETS_CHART = { name: 'external-secrets', version: '2.9.0', repository: 'https://charts.external-secrets.io' } as const;
@@ -77,6 +101,19 @@ export const PULUMI_TOKEN_SECRET = { name: 'pulumi-api-token', key: 'accessToken
 export const PULUMI_ESC_STORE_NAME = 'pulumi-esc';
 
 /** Namespaces the platform creates itself; config may place secrets in them but not redeclare them. */
-export const PLATFORM_NAMESPACES = [EXTERNAL_SECRETS_NAMESPACE, TAILSCALE_NAMESPACE] as const;
+/**
+ * Provider types of notification-controller v1.9.3 (Flux v2.9.4), as its CRD enumerates them
+ * (imports/crds/flux/providers.notification.toolkit.fluxcd.io.yaml; a test keeps the two equal).
+ */
+export const NOTIFICATION_PROVIDER_TYPES = [
+  'slack', 'discord', 'msteams', 'rocket', 'generic', 'generic-hmac', 'github', 'gitlab', 'gitea', 'giteapullrequestcomment', 'bitbucketserver',
+  'bitbucket', 'azuredevops', 'googlechat', 'googlepubsub', 'webex', 'sentry', 'azureeventhub', 'telegram', 'lark', 'matrix', 'opsgenie',
+  'alertmanager', 'grafana', 'githubdispatch', 'githubpullrequestcomment', 'gitlabmergerequestcomment', 'pagerduty', 'datadog', 'nats', 'zulip', 'otel',
+] as const;
+
+/** Flux notification-controller Provider and Alert, with the Secret holding the provider's address and token. */
+export const ALERTS_NAMESPACE = 'alerts';
+
+export const PLATFORM_NAMESPACES = [EXTERNAL_SECRETS_NAMESPACE, TAILSCALE_NAMESPACE, EGRESS_NAMESPACE, VERIFY_NAMESPACE, ALERTS_NAMESPACE] as const;
 /** Namespaces that exist on every cluster and that this repo never manages. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', FLUX_SYSTEM_NAMESPACE] as const;

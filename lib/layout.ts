@@ -5,8 +5,11 @@
  *
  *   flux/clusters/<cluster>/                 the cluster entry: `flux bootstrap --path` points here;
  *                                            only the layer Kustomizations, beside flux-system/
- *   flux/infrastructure/<cluster>/<layer>/   controllers, configs, network
+ *   flux/infrastructure/<cluster>/<layer>/   controllers, configs, network, verify
  *   flux/apps/<cluster>/                     apps
+ *   tailnet/<cluster>.json                   outside flux/ (Flux never applies it): the tailnet policy
+ *                                            fragment the cluster needs, applied by hand or by
+ *                                            Tailscale's policy GitOps
  */
 import * as path from 'node:path';
 import { FLUX_DIR } from './paths';
@@ -17,10 +20,11 @@ export enum Layer {
   CONFIGS = 'configs',
   NETWORK = 'network',
   APPS = 'apps',
+  VERIFY = 'verify',
 }
 
 /** Every layer, in apply order. */
-export const LAYERS: readonly Layer[] = [Layer.CONTROLLERS, Layer.CONFIGS, Layer.NETWORK, Layer.APPS];
+export const LAYERS: readonly Layer[] = [Layer.CONTROLLERS, Layer.CONFIGS, Layer.NETWORK, Layer.APPS, Layer.VERIFY];
 
 /**
  * What each layer waits for (Flux `dependsOn`): ESO's CRDs and webhook come from `controllers`, the
@@ -31,6 +35,8 @@ export const LAYER_DEPENDENCIES: Readonly<Record<Layer, readonly Layer[]>> = {
   [Layer.CONFIGS]: [Layer.CONTROLLERS],
   [Layer.NETWORK]: [Layer.CONFIGS],
   [Layer.APPS]: [Layer.CONFIGS],
+  // The success criteria run once the network and the apps are in place; nothing waits for them.
+  [Layer.VERIFY]: [Layer.NETWORK, Layer.APPS],
 };
 
 /** The folder that holds a cluster's layer Kustomizations, which `flux bootstrap --path` points at. */
@@ -145,4 +151,12 @@ export function sidecarPaths(treeDir: string): { readonly lock: string; readonly
     journal: path.join(parent, `.${base}-synth-journal.json`),
     stagingPrefix: path.join(parent, `.${base}-staging-`),
   };
+}
+
+/** Folder, beside flux/, of the tailnet policy fragments synth writes (one per cluster). */
+export const TAILNET_POLICY_DIR = 'tailnet';
+
+/** The tailnet policy fragment of one cluster, relative to the repository root. */
+export function tailnetPolicyFile(cluster: string): string {
+  return `${TAILNET_POLICY_DIR}/${cluster}.json`;
 }

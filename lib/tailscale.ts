@@ -65,3 +65,33 @@ export const GO_BOOL_VALUES: ReadonlySet<string> = new Set(['1', 't', 'T', 'TRUE
 
 /** Where containerboot serves /healthz when TS_ENABLE_HEALTH_CHECK is true, unless TS_LOCAL_ADDR_PORT says otherwise. */
 export const CONTAINERBOOT_HEALTH_PATH = '/healthz';
+
+/**
+ * `tailscale up --reset`: unmentioned settings go back to their defaults instead of making `up`
+ * refuse with "changing settings via 'tailscale up' requires mentioning all non-default flags"
+ * (tailscale/tailscale v1.102.3 cmd/tailscale/cli/up.go:429-436 skips checkForAccidentalSettingReverts
+ * when --reset is given; the check itself is up.go:1010-1080 and applies once a control URL is stored).
+ */
+export const TAILSCALE_RESET_FLAG = '--reset';
+
+/** Where a host install of tailscaled keeps its LocalAPI socket (containerboot symlinks the same path inside its container, main.go:470). */
+export const HOST_TAILSCALED_SOCKET_DIR = '/var/run/tailscale';
+export const TAILSCALED_SOCKET_NAME = 'tailscaled.sock';
+/**
+ * Our DaemonSets' LocalAPI socket, in a host directory of their own (never the host daemon's
+ * /var/run/tailscale), so the verify layer's tailnet check can ask the node's tailscaled.
+ */
+export const TAILSCALE_SOCKET_HOST_DIR = '/var/run/oceanid-tailscale';
+/** The interface tailscaled creates in kernel mode; a TUN device disappears with the process that holds it. */
+export const TAILSCALE_INTERFACE = 'tailscale0';
+
+/**
+ * MSS clamping on the tailnet interface, as containerboot does it only for its proxy modes
+ * (util/linuxfw/iptables_runner.go:335-346 at v1.102.3): forwarded TCP handshakes in both directions
+ * get an MSS that fits tailscale0's MTU (1280, net/tstun/mtu.go:79).
+ */
+export function mssClampRules(iface: string): string[][] {
+  return ['-o', '-i'].map((direction) => [
+    'FORWARD', direction, iface, '-p', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--clamp-mss-to-pmtu',
+  ]);
+}

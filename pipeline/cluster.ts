@@ -7,20 +7,27 @@
  *   configs      Pulumi ESC store and ExternalSecrets             wait: Secrets must be synced
  *        ↓                 ↓
  *   network      Tailscale DaemonSets      apps   workloads
+ *                egress proxies
+ *        ↓                 ↓
+ *   verify       the success criteria, checked on every node (nothing depends on it)
  */
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterConfig } from '../config/schema';
 import {
-  ExternalSecretsOperator, FluxLayer, NodeSelection, PodSecurityNamespace, PulumiEscStore, SyncedSecret, TailscaleDaemonSet,
+  EgressProxy, ExternalSecretsOperator, FluxAlerts, FluxLayer, NodeSelection, PodSecurityNamespace, PulumiEscStore, SuccessCriteria, SyncedSecret,
+  TailscaleDaemonSet, TcpEndpoint,
 } from '../constructs';
 import {
-  EXTERNAL_SECRETS_NAMESPACE, MANAGED_BY, PART_OF, RECOMMENDED_LABELS, TAILSCALE_NAMESPACE,
+  ALERTS_NAMESPACE, DEFAULT_ECHO_URL, EGRESS_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE, MANAGED_BY, PART_OF, RECOMMENDED_LABELS, TAILSCALE_NAMESPACE,
+  VERIFY_NAMESPACE,
 } from '../lib/constants';
+import { CLUSTER_SECRET_STORE_HEALTH, EXTERNAL_SECRET_HEALTH } from '../lib/health-checks';
 import { CLUSTER_ENTRY, kustomizationPath, Layer, LAYER_DEPENDENCIES, LAYERS, TreeFolder, treeFolder } from '../lib/layout';
 
 const TAILSCALE_PRIVILEGED_REASON = 'Tailscale joins every node to the tailnet in kernel mode: hostNetwork, a privileged container '
-  + 'for /dev/net/tun, routes and IP forwarding, and a hostPath directory for the node identity.';
+  + 'for /dev/net/tun, routes, IP forwarding and MSS clamping, and hostPath directories for the node identity and the tailscaled '
+  + 'socket, which the unprivileged verify-tailnet check reads.';
 
 /** A chart whose objects land in one folder of flux/. */
 export class LayerChart extends Chart {
@@ -42,6 +49,11 @@ function addControllers(chart: LayerChart, config: ClusterConfig, policyVersion:
   new PodSecurityNamespace(chart, 'namespace-tailscale', {
     name: TAILSCALE_NAMESPACE, level: 'privileged', privilegedReason: TAILSCALE_PRIVILEGED_REASON, policyVersion,
   });
+  if ((config.egress?.proxies.length ?? 0) > 0) {
+    new PodSecurityNamespace(chart, 'namespace-egress', { name: EGRESS_NAMESPACE, policyVersion });
+  }
+  new PodSecurityNamespace(chart, 'namespace-verify', { name: VERIFY_NAMESPACE, policyVersion });
+  if (config.alerts) new PodSecurityNamespace(chart, 'namespace-alerts', { name: ALERTS_NAMESPACE, policyVersion });
   for (const namespace of config.namespaces) {
     new PodSecurityNamespace(chart, `namespace-${namespace.name}`, {
       name: namespace.name, level: namespace.podSecurity, privilegedReason: namespace.privilegedReason, policyVersion,
@@ -62,9 +74,17 @@ function addConfigs(chart: LayerChart, config: ClusterConfig): void {
       name: secret.name, namespace: secret.namespace, store, data: secret.data, refreshInterval: secret.refreshInterval,
     });
   }
+  if (config.alerts) {
+    // Beside the Secret it reads; the Alert and Provider kinds come with Flux itself.
+    new FluxAlerts(chart, 'alerts', {
+      namespace: ALERTS_NAMESPACE, providerType: config.alerts.provider, channel: config.alerts.channel, secret: config.alerts.secret,
+      severity: config.alerts.severity,
+      helmReleaseNamespaces: [EXTERNAL_SECRETS_NAMESPACE, ...config.namespaces.map((namespace) => namespace.name)],
+    });
+  }
 }
 
-function addNetwork(chart: LayerChart, config: ClusterConfig): void {
+function addNetwork(chart: LayerChart, config: ClusterConfig): EgressProxy[] {
   const { tailscale } = config;
   const common = {
     namespace: TAILSCALE_NAMESPACE,
@@ -94,14 +114,48 @@ function addNetwork(chart: LayerChart, config: ClusterConfig): void {
     acceptRoutes: tailscale.clients.acceptRoutes,
     advertiseTags: tailscale.clients.advertiseTags,
   });
+  return (config.egress?.proxies ?? []).map((proxy) => new EgressProxy(chart, `egress-${proxy.name}`, {
+    name: proxy.name, namespace: EGRESS_NAMESPACE, node: NodeSelection.only(exitNode!.nodeName), port: proxy.port, target: proxy.target,
+  }));
 }
+
+function addVerify(chart: LayerChart, config: ClusterConfig, proxies: readonly EgressProxy[]): void {
+  const { exitNode, clients } = config.tailscale;
+  const clientsUseExitNode = clients.useExitNode && exitNode !== undefined;
+  const endpoints: TcpEndpoint[] = [
+    ...config.verify.endpoints,
+    ...proxies.map((proxy) => ({ name: proxy.name, host: proxy.host, port: proxy.port })),
+  ];
+  new SuccessCriteria(chart, 'verify', {
+    namespace: VERIFY_NAMESPACE,
+    tailnetNamespace: TAILSCALE_NAMESPACE,
+    expectedEgressIp: config.egress?.ip,
+    echoUrl: config.egress?.echoUrl ?? DEFAULT_ECHO_URL,
+    // Whole-node exit: every node's pods leave from the exit node. Proxies only: the exit node's own.
+    egressFrom: clientsUseExitNode || !exitNode ? { allNodes: true } : { node: exitNode.nodeName },
+    endpoints,
+    exitNode: clientsUseExitNode ? { tailnetIp: exitNode!.tailnetIp, nodeName: exitNode!.nodeName } : undefined,
+    intervalSeconds: config.verify.intervalSeconds,
+  });
+}
+
+/** The verify layer is re-evaluated often, so a lost egress shows in `flux get kustomizations` within minutes. */
+const VERIFY_LAYER_TIMING = { interval: '2m', retryInterval: '1m', timeout: '1m' } as const;
 
 function addEntry(chart: LayerChart, config: ClusterConfig): void {
   const timing = { interval: config.flux.interval, retryInterval: config.flux.retryInterval, timeout: config.flux.timeout };
   const layers = new Map<Layer, FluxLayer>();
   for (const layer of LAYERS) {
     const dependsOn = LAYER_DEPENDENCIES[layer].map((dependency) => layers.get(dependency)!);
-    layers.set(layer, new FluxLayer(chart, layer, { ...timing, name: layer, path: kustomizationPath(config.cluster.name, layer), dependsOn }));
+    layers.set(layer, new FluxLayer(chart, layer, {
+      ...(layer === Layer.VERIFY ? VERIFY_LAYER_TIMING : timing),
+      name: layer,
+      path: kustomizationPath(config.cluster.name, layer),
+      dependsOn,
+      // Ready only when every ExternalSecret has synced its current spec (kstatus alone would pass
+      // them before ESO wrote any status); network and apps wait for this.
+      ...(layer === Layer.CONFIGS ? { healthCheckExprs: [EXTERNAL_SECRET_HEALTH, CLUSTER_SECRET_STORE_HEALTH] } : {}),
+    }));
   }
 }
 
@@ -117,12 +171,14 @@ export function synthesizeCluster(config: ClusterConfig): SynthesizedCluster {
   const configs = chart(Layer.CONFIGS);
   addConfigs(configs, config);
   const network = chart(Layer.NETWORK);
-  addNetwork(network, config);
+  const proxies = addNetwork(network, config);
   const apps = chart(Layer.APPS);
+  const verify = chart(Layer.VERIFY);
+  addVerify(verify, config, proxies);
   const entry = new LayerChart(app, CLUSTER_ENTRY, treeFolder(cluster, CLUSTER_ENTRY));
   addEntry(entry, config);
 
   const errors = app.node.findAll().flatMap((construct) => construct.node.validate().map((error) => `[${construct.node.path}] ${error}`));
   if (errors.length > 0) throw new Error(`cluster ${cluster}: construct validation failed:\n  ${errors.join('\n  ')}`);
-  return { cluster, charts: [controllers, configs, network, apps, entry] };
+  return { cluster, charts: [controllers, configs, network, apps, verify, entry] };
 }

@@ -10,6 +10,8 @@ import { FileRuleOutcomeCache } from './cel-cache';
 import { synthesizeCluster } from './cluster';
 import { clusterFolders } from '../lib/layout';
 import { REPO_ROOT, SCHEMA_BUNDLE_FILE, VALIDATOR_CACHE_DIR } from '../lib/paths';
+import { tailnetPolicyFile } from '../lib/layout';
+import { renderTailnetPolicy } from './tailnet-policy';
 import { RenderedTree, renderTree } from './tree';
 
 export interface SynthOptions {
@@ -59,6 +61,8 @@ export interface SynthResult {
   readonly timings: SynthTimings;
   readonly configs: readonly LoadedConfig[];
   readonly tree: RenderedTree;
+  /** Tailnet policy fragments, keyed by path relative to the repository root (tailnet/<cluster>.json). */
+  readonly tailnetPolicies: ReadonlyMap<string, string>;
   readonly findings: readonly ClusterFinding[];
   readonly exemptions: readonly ClusterExemption[];
   /** What the gate could not check (CEL transition rules, ...), shown with the summary. */
@@ -119,5 +123,6 @@ export function synthesize(options: SynthOptions): SynthResult {
   marks.push(performance.now());
   const scopes = options.clusters && options.clusters.length > 0 ? configs.flatMap((loaded) => clusterFolders(loaded.config.cluster.name)) : undefined;
   const [config, build, render, gate] = marks.slice(1).map((mark, index) => mark - marks[index]);
-  return { timings: { config, build, render, gate }, configs, tree, findings, exemptions, notes, scopes };
+  const tailnetPolicies = new Map(configs.map((loaded) => [tailnetPolicyFile(loaded.config.cluster.name), renderTailnetPolicy(loaded.config)]));
+  return { timings: { config, build, render, gate }, configs, tree, tailnetPolicies, findings, exemptions, notes, scopes };
 }

@@ -19,6 +19,7 @@ import { containerImage, imagePinned } from './images';
 import { namespacePruneDisabled, podSecurityLabels, podSecurityPinned } from './namespaces';
 import { podSecurity } from './pod-security';
 import { noPulumi } from './pulumi';
+import { fluxReadiness } from './readiness';
 import {
   configMapReference, duplicateObject, fluxDependencies, fluxSourceReference, namespaceDeclared, secretReference, secretStoreConditions,
   secretStoreReference, serviceAccountReferenceRule,
@@ -72,6 +73,7 @@ export const RULES: readonly Rule[] = [
   noPulumi,
   imagePinned,
   tailscaleContainerboot,
+  fluxReadiness,
   exemptionRule,
 ];
 

@@ -9,6 +9,7 @@ import { parseImageReference } from '../lib/images';
 import { cidrContains, isCanonicalCidr, isIpv4Address } from '../lib/network';
 import {
   CONTAINERBOOT_BOOL_ENV, CONTAINERBOOT_ENV, CONTAINERBOOT_MISTAKES, CONTAINERBOOT_TEST_ONLY_ENV, GO_BOOL_VALUES, TAILSCALE_IMAGE_REPOSITORIES,
+  TAILSCALE_RESET_FLAG,
 } from '../lib/tailscale';
 import { Rule } from './rule';
 import { Finding, ManifestObject } from './types';
@@ -80,9 +81,20 @@ function checkContainer(object: ManifestObject, container: Record<string, any>, 
     at(extra, '--exit-node-allow-lan-access without --exit-node makes tailscale up refuse to start', 'add --exit-node=<IP> or drop the flag', ['value']);
   }
 
+  if (extraArgs.length > 0 && !flag(TAILSCALE_RESET_FLAG)) {
+    at(extra, `TS_EXTRA_ARGS has up flags (${extraArgs.join(' ')}) but no ${TAILSCALE_RESET_FLAG}: once a control URL is stored, tailscale up refuses any run `
+      + 'that leaves a non-default setting unmentioned ("requires mentioning all non-default flags"), e.g. host-era --ssh or a flag later removed, '
+      + 'and containerboot exits on every start', `put ${TAILSCALE_RESET_FLAG} first in TS_EXTRA_ARGS`, ['value']);
+  }
   const authKey = byName.get('TS_AUTHKEY') ?? byName.get('TS_AUTH_KEY');
   if (authKey && authKey.value !== undefined) {
     at(authKey, `${authKey.name} is written inline: the key would live in Git`, 'read it with valueFrom.secretKeyRef from the ExternalSecret-managed Secret', ['value']);
+  }
+  const authOnce = byName.get('TS_AUTH_ONCE')?.value;
+  const keyRef = asRecord(authKey?.valueFrom?.secretKeyRef);
+  if (keyRef && authOnce !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(authOnce) && keyRef.optional !== true) {
+    at(authKey, `${authKey!.name} is a required secretKeyRef, yet with TS_AUTH_ONCE=true a node that is logged in never reads it: a missing Secret `
+      + '(ESO or ESC down) would keep every tailscale pod from starting', 'set optional: true on the secretKeyRef', ['valueFrom', 'secretKeyRef']);
   }
   const kubeSecret = byName.get('TS_KUBE_SECRET');
   if (byName.has('TS_STATE_DIR') && (kubeSecret === undefined || (kubeSecret.value ?? '') !== '')) {
@@ -115,6 +127,7 @@ function checkTailscale(universe: Universe): Finding[] {
 export const tailscaleContainerboot: Rule = {
   id: 'tailscale-containerboot',
   group: 'house',
-  description: 'Tailscale containers use only variables containerboot reads, valid Go booleans, canonical TS_ROUTES, an exit node by IP, state on disk and no inline auth key.',
+  description: 'Tailscale containers use only variables containerboot reads, valid Go booleans, canonical TS_ROUTES, an exit node by IP, state on disk, '
+    + 'no inline auth key, --reset in TS_EXTRA_ARGS and an optional auth key reference with TS_AUTH_ONCE.',
   check: ({ universe }) => checkTailscale(universe),
 };

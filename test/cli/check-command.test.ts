@@ -433,3 +433,52 @@ describe('case 10 and 11: bad input to check gets a message', () => {
     expect(stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });
+
+describe('a hand edit of the committed tree', () => {
+  test('a Tailscale DaemonSet whose --reset was removed is refused', () => {
+    const out = path.join(tempDir(), 'prod');
+    for (const folder of ['clusters/prod', 'infrastructure/prod', 'apps/prod']) {
+      fs.cpSync(path.join(REPO_ROOT, 'flux', folder), path.join(out, folder), { recursive: true });
+    }
+    const file = path.join(out, 'infrastructure/prod/network/daemonset-tailscale-tailscale-client.yaml');
+    expect(run(out).code).toBe(0);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('value: --reset --advertise-tags=tag:k8s', 'value: --exit-node=100.81.237.43 --advertise-tags=tag:k8s'));
+    const result = run(out);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('TS_EXTRA_ARGS has up flags (--exit-node=100.81.237.43 --advertise-tags=tag:k8s) but no --reset');
+    expect(result.stdout).toContain('fix: put --reset first in TS_EXTRA_ARGS');
+  });
+});
+
+describe('a hand edit of the committed tree: readiness', () => {
+  function copyProd(): string {
+    const out = path.join(tempDir(), 'prod');
+    for (const folder of ['clusters/prod', 'infrastructure/prod', 'apps/prod']) {
+      fs.cpSync(path.join(REPO_ROOT, 'flux', folder), path.join(out, 'flux', folder), { recursive: true });
+    }
+    return out;
+  }
+
+  test('the configs layer without its healthCheckExprs is refused, naming the kinds', () => {
+    const out = copyProd();
+    const file = path.join(out, 'flux/clusters/prod/kustomization-flux-system-configs.yaml');
+    const manifest = YAML.parse(fs.readFileSync(file, 'utf8'));
+    delete manifest.spec.healthCheckExprs;
+    fs.writeFileSync(file, YAML.stringify(manifest));
+    const result = run(path.join(out, 'flux'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Kustomization flux-system/configs');
+    expect(result.stdout).toContain('spec.healthCheckExprs: this layer waits on ClusterSecretStore, ExternalSecret without a health check expression for them');
+  });
+
+  test('dropping only the ExternalSecret expression is refused too', () => {
+    const out = copyProd();
+    const file = path.join(out, 'flux/clusters/prod/kustomization-flux-system-configs.yaml');
+    const manifest = YAML.parse(fs.readFileSync(file, 'utf8'));
+    manifest.spec.healthCheckExprs = manifest.spec.healthCheckExprs.filter((check: { kind: string }) => check.kind !== 'ExternalSecret');
+    fs.writeFileSync(file, YAML.stringify(manifest));
+    const result = run(path.join(out, 'flux'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('this layer waits on ExternalSecret without a health check expression for them');
+  });
+});

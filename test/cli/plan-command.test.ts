@@ -62,7 +62,7 @@ describe('npm run plan', () => {
     expect(stdout).toContain('- Namespace apps');
     expect(stdout).toContain('! annotated kustomize.toolkit.fluxcd.io/prune: disabled: Flux leaves it in the cluster; delete it by hand if that is the intent');
     expect(stdout).toContain('~ ClusterSecretStore pulumi-esc');
-    expect(stdout).toContain('~ spec.conditions[0].namespaces[0]: "apps" → "labelstudio"');
+    expect(stdout).toContain('~ spec.conditions[0].namespaces[0]: "apps" → "egress"\n        ~ spec.conditions[0].namespaces[1]: "egress" → "labelstudio"');
   });
 
   test('--markdown prints the same plan for a pull request', () => {

@@ -28,10 +28,24 @@ describe('npm run synth', () => {
     const out = path.join(tempDir(), 'flux');
     const first = capture();
     expect(runSynth(['--out', out], first, quiet)).toBe(0);
-    expect(first.text).toMatch(/35 written, 0 removed, 0 unchanged; gate clean/);
+    expect(first.text).toMatch(/54 written, 0 removed, 0 unchanged; gate clean/);
+    expect(first.text).toContain('  wrote   tailnet/prod.json (tailnet policy: Flux does not apply it; see README, "Apply the tailnet policy")');
     const second = capture();
     expect(runSynth(['--out', out], second, quiet)).toBe(0);
-    expect(second.text).toMatch(/0 written, 0 removed, 35 unchanged/);
+    expect(second.text).toMatch(/0 written, 0 removed, 54 unchanged/);
+    expect(second.text).not.toContain('tailnet/');
+  });
+
+  test('the tailnet policy fragments go beside flux/, outside what Flux reads, and match the committed ones', () => {
+    const root = tempDir();
+    expect(runSynth(['--out', path.join(root, 'flux')], capture(), quiet)).toBe(0);
+    for (const cluster of ['prod', 'dev']) {
+      const written = fs.readFileSync(path.join(root, 'tailnet', `${cluster}.json`), 'utf8');
+      expect(written).toBe(fs.readFileSync(path.join(REPO_ROOT, 'tailnet', `${cluster}.json`), 'utf8'));
+    }
+    expect(fs.existsSync(path.join(root, 'flux', 'tailnet'))).toBe(false);
+    // .sourceignore keeps everything but flux/ out of the artifact Flux downloads
+    expect(fs.readFileSync(path.join(REPO_ROOT, '.sourceignore'), 'utf8')).toMatch(/^\/\*\n!\/flux\/$/m);
   });
 
   test('a file placed in flux-system/ survives synth, byte for byte', () => {
@@ -60,7 +74,7 @@ describe('npm run synth', () => {
     // A full run refuses, naming the cluster and the flag.
     const refused = capture();
     expect(runSynth(['--out', out, '--config-dir', configDir], quiet, refused)).toBe(1);
-    expect(refused.text).toContain(`synth refused: cluster dev is in ${out} (17 files) but has no config (dev.yaml is missing from the config folder): `
+    expect(refused.text).toContain(`synth refused: cluster dev is in ${out} (${devBefore.size} files) but has no config (dev.yaml is missing from the config folder): `
       + 'removing its files makes Flux prune everything it runs. If that is the intent, run again with --prune-cluster dev');
     expect(snapshotDir(out)).toEqual(before);
     // plan refuses the same way, and shows what the prune would delete.
@@ -141,7 +155,8 @@ describe('npm run synth', () => {
     const missing = { out: capture(), err: capture() };
     expect(runPlan(['--flux-dir', path.join(tempDir(), 'flux')], missing.out, missing.err)).toBe(2);
     expect(missing.err.text).toMatch(/flux does not exist, so every object is new: was flux\/ deleted or moved\?/);
-    expect(missing.out.text).toContain('Plan: 27 to add, 0 to change, 0 to remove.');
+    const committedObjects = [...snapshotDir(FLUX).keys()].filter((file) => !file.endsWith('/kustomization.yaml') && !file.includes('/flux-system/'));
+    expect(missing.out.text).toContain(`Plan: ${committedObjects.length} to add, 0 to change, 0 to remove.`);
     // A generated file whose header was removed: synth refuses to overwrite it, and so does plan.
     const out = path.join(tempDir(), 'flux');
     fs.cpSync(FLUX, out, { recursive: true });
@@ -192,11 +207,13 @@ describe('npm run synth', () => {
   });
 
   test('the npm script runs end to end and exits 0 on the committed tree', () => {
-    const out = path.join(tempDir(), 'flux');
+    const root = tempDir();
+    const out = path.join(root, 'flux');
     fs.cpSync(FLUX, out, { recursive: true });
+    fs.cpSync(path.join(REPO_ROOT, 'tailnet'), path.join(root, 'tailnet'), { recursive: true });
     const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--out', out], { encoding: 'utf8' });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/0 written, 0 removed, 35 unchanged; gate clean/);
+    expect(result.stdout).toMatch(/^synth: dev, prod → .*: 0 written, 0 removed, 54 unchanged; gate clean/);
   });
 });
 

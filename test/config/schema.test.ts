@@ -14,9 +14,22 @@ describe('shipped configs', () => {
     expect(prod.tailscale.exitNode).toEqual({
       nodeName: 'srv712429', tailnetIp: '100.81.237.43', advertiseRoutes: ['10.42.0.0/16', '10.43.0.0/16'], advertiseTags: ['tag:k8s'],
     });
-    expect(prod.tailscale.clients).toEqual({ useExitNode: true, exitNodeAllowLanAccess: true, acceptRoutes: false, advertiseTags: ['tag:k8s'] });
+    expect(prod.tailscale.clients).toEqual({ useExitNode: false, exitNodeAllowLanAccess: false, acceptRoutes: false, advertiseTags: ['tag:k8s'] });
+    expect(prod.tailscale.tagOwners).toEqual({ 'tag:k8s': ['autogroup:admin'] });
     expect(prod.tailscale.hostnameSuffix).toBe('-oceanid');
     expect(prod.esc).toEqual({ organization: 'goldfish-inc', project: 'oceanid-cluster', environment: 'prod' });
+  });
+
+  test('prod sends database traffic through a proxy on tethys, not every node through the exit node, and checks egress 157.173.210.123', () => {
+    expect(prod.cluster.nodeNetwork).toBe('public');
+    expect(prod.egress).toEqual({
+      ip: '157.173.210.123', echoUrl: 'https://ipinfo.io/ip',
+      proxies: [{ name: 'database', port: 5432, target: { secret: 'database-endpoint', hostKey: 'DB_HOST', port: 5432 } }],
+    });
+    expect(prod.secrets).toContainEqual(expect.objectContaining({ name: 'database-endpoint', namespace: 'egress', data: { DB_HOST: 'labelStudio.postgres.host' } }));
+    expect(prod.verify.endpoints).toEqual([{ name: 'label-studio', host: 'label-studio-ls-app.apps.svc.cluster.local', port: 80 }]);
+    expect(dev.egress).toBeUndefined();
+    expect(dev.verify).toEqual({ intervalSeconds: 60, endpoints: [] });
   });
 
   test('prod ships the Tailscale auth key and the Label Studio S3 credentials', () => {
@@ -61,7 +74,7 @@ const BROKEN: Array<[string, Change, string]> = [
     'tailscale.exitNode.tailnetIp: expected the exit node\'s Tailscale IPv4 address, inside 100.64.0.0/10, got "192.168.1.10"'],
   ['a missing ESC environment', (d) => { delete d.esc.environment; }, 'esc.environment: required field is missing'],
   ['a duplicate secret target', (d) => { d.secrets.push({ ...d.secrets[1] }); },
-    'secrets[2].name: secret apps/labelstudio-s3-credentials is already declared at secrets[1]: two ExternalSecrets would fight over one Secret'],
+    'secrets[3].name: secret apps/labelstudio-s3-credentials is already declared at secrets[1]: two ExternalSecrets would fight over one Secret'],
   ['clients accepting routes that overlap the cluster CIDRs', (d) => { d.tailscale.clients.acceptRoutes = true; },
     'tailscale.clients.acceptRoutes: clients would accept the exit node\'s route 10.42.0.0/16, which overlaps this cluster\'s podCidr 10.42.0.0/16'],
   ['project:path ESC keys', (d) => { d.secrets[1].data.AWS_ACCESS_KEY_ID = 'oceanid-cluster:aws.labelStudio.accessKeyId'; },
@@ -72,7 +85,7 @@ const BROKEN: Array<[string, Change, string]> = [
     'namespaces[0].privilegedReason: a privileged namespace must state why'],
   ['an unknown Pod Security level', (d) => { d.namespaces[0].podSecurity = 'Restricted'; },
     'namespaces[0].podSecurity: expected one of privileged, baseline, restricted, got "Restricted"'],
-  ['clients using an exit node that is not configured', (d) => { delete d.tailscale.exitNode; },
+  ['clients using an exit node that is not configured', (d) => { d.tailscale.clients.useExitNode = true; delete d.tailscale.exitNode; delete d.egress; },
     'tailscale.clients.useExitNode: clients cannot use an exit node when tailscale.exitNode is not configured'],
   ['an auth key Secret nobody declares', (d) => { d.tailscale.authKeySecret.name = 'tailscale-key'; },
     'tailscale.authKeySecret.name: no secret named tailscale-key in namespace tailscale is declared under secrets'],
@@ -86,7 +99,7 @@ const BROKEN: Array<[string, Change, string]> = [
     'cluster.name: cluster name "production" must equal the file name "prod"'],
   ['redeclaring a platform namespace', (d) => { d.namespaces.push({ name: 'tailscale' }); },
     'namespaces[1].name: namespace tailscale is managed by the platform or by Kubernetes itself'],
-  ['LAN access without an exit node', (d) => { d.tailscale.clients.useExitNode = false; },
+  ['LAN access without an exit node', (d) => { d.tailscale.clients.exitNodeAllowLanAccess = true; },
     'tailscale.clients.exitNodeAllowLanAccess: LAN access only applies with an exit node'],
   ['case 9: an ESC environment that walks into another organization', (d) => { d.esc.environment = 'prod/../../other-org/x'; },
     'esc.environment: expected the ESC environment, e.g. prod: "prod/../../other-org/x" may only contain letters, digits, hyphens, underscores and periods'],
@@ -94,6 +107,44 @@ const BROKEN: Array<[string, Change, string]> = [
     'esc.project: expected the ESC project, e.g. oceanid-cluster: ".." is only periods, which a URL path reads as "this" or "parent" folder'],
   ['case 9: an ESC organization with a space', (d) => { d.esc.organization = 'goldfish inc'; },
     'esc.organization: expected the Pulumi organization, e.g. goldfish-inc: "goldfish inc" may only contain letters'],
+  ['whole-node exit routing while nodes talk over public addresses', (d) => { d.tailscale.clients.useExitNode = true; },
+    'tailscale.clients.useExitNode: clients would send every destination that is not on a local network through the exit node, and this cluster\'s '
+    + 'nodes reach each other over public addresses (cluster.nodeNetwork: public)'],
+  ['the alternative is named when exit routing is refused', (d) => { d.tailscale.clients.useExitNode = true; },
+    'Set useExitNode: false and send only what needs the exit node\'s address through egress.proxies (a TCP proxy pinned to the exit node), '
+    + 'or run K3s over the tailnet (--node-ip=<Tailscale IP> --flannel-iface=tailscale0) and set nodeNetwork: tailnet'],
+  ['exit routing on a LAN without LAN access', (d) => {
+    d.cluster.nodeNetwork = 'lan'; d.tailscale.clients.useExitNode = true;
+  }, 'tailscale.clients.exitNodeAllowLanAccess: with an exit node and no LAN access, tailscaled routes the node\'s own LAN prefixes into the tunnel too'],
+  ['an unknown node network', (d) => { d.cluster.nodeNetwork = 'vpn'; },
+    'cluster.nodeNetwork: expected how the nodes reach each other, one of lan, public, tailnet, got "vpn"'],
+  ['an advertised tag without an owner', (d) => { d.tailscale.tagOwners = {}; },
+    'tailscale.tagOwners: tag:k8s is advertised but has no owner: the tailnet policy needs tagOwners for it, or nodes fail to log in'],
+  ['an owner for a tag no node advertises', (d) => { d.tailscale.tagOwners['tag:db'] = ['autogroup:admin']; },
+    'tailscale.tagOwners["tag:db"]: tag:db has owners but no node advertises it'],
+  ['a malformed tag owner', (d) => { d.tailscale.tagOwners['tag:k8s'] = ['admins']; },
+    'expected a tag owner such as "autogroup:admin", "group:ops" or "someone@example.com", got "admins"'],
+  ['an exit node without a tag to auto-approve', (d) => { d.tailscale.exitNode.advertiseTags = []; },
+    'tailscale.exitNode.advertiseTags: the exit node advertises no tag, so the tailnet policy cannot auto-approve its routes and exit node'],
+  ['an egress proxy whose target Secret nobody declares', (d) => { d.egress.proxies[0].target.secret = 'db'; },
+    'egress.proxies[0].target.secret: no secret named db in namespace egress is declared under secrets'],
+  ['an egress proxy reading a key its Secret lacks', (d) => { delete d.egress.proxies[0].target.port; d.egress.proxies[0].target.portKey = 'PORT'; },
+    'egress.proxies[0].target.portKey: secret egress/database-endpoint has no key PORT (it has DB_HOST)'],
+  ['an egress proxy port stated twice', (d) => { d.egress.proxies[0].target.portKey = 'DB_HOST'; },
+    'egress.proxies[0].target: state the target port exactly once: portKey (a key of the Secret) or port (a number)'],
+  ['an egress IP that is not an address', (d) => { d.egress.ip = 'tethys'; },
+    'egress.ip: expected the public IPv4 address traffic must leave from, got "tethys"'],
+  ['alerts whose Secret nobody declares', (d) => { d.alerts = { provider: 'slack', secret: 'flux-alerts' }; },
+    'alerts.secret: no secret named flux-alerts in namespace alerts is declared under secrets'],
+  ['alerts whose Secret has no address', (d) => {
+    d.alerts = { provider: 'slack', secret: 'flux-alerts' };
+    d.secrets.push({ name: 'flux-alerts', namespace: 'alerts', data: { token: 'alerts.slack.token' } });
+  }, 'alerts.secret: secret alerts/flux-alerts has no key address'],
+  ['an unknown alert provider', (d) => { d.alerts = { provider: 'email', secret: 'flux-alerts' }; },
+    'alerts.provider: expected a notification-controller provider type (slack, discord,'],
+  ['an echo URL that is not a URL', (d) => { d.egress.echoUrl = 'ipinfo.io/ip'; },
+    'egress.echoUrl: expected an https URL that answers with the caller\'s IP, got "ipinfo.io/ip"'],
+  ['a verify endpoint on port 0', (d) => { d.verify.endpoints[0].port = 0; }, 'verify.endpoints[0].port: expected a TCP port from 1 to 65535, got 0'],
   ['a string where a boolean belongs', (d) => { d.tailscale.clients.useExitNode = 'yes'; },
     'tailscale.clients.useExitNode: expected boolean, got "yes"'],
 ];
@@ -120,6 +171,16 @@ describe('broken configs are refused with the file, line, field and what is expe
     expect(stderr).toContain('nothing was written');
     expect(stderr).toContain(expected.replace(/^config\/prod\.yaml:\d+:\d+: /, ''));
     expect(snapshotDir(fluxCopy)).toEqual(before);
+  });
+
+  test('whole-node exit routing is accepted when K3s runs over the tailnet', () => {
+    const data = shippedConfigData('prod');
+    data.cluster.nodeNetwork = 'tailnet';
+    data.tailscale.clients.useExitNode = true;
+    expect(parseClusterConfig('config/prod.yaml', YAML.stringify(data)).issues).toEqual([]);
+    data.cluster.nodeNetwork = 'lan';
+    data.tailscale.clients.exitNodeAllowLanAccess = true;
+    expect(parseClusterConfig('config/prod.yaml', YAML.stringify(data)).issues).toEqual([]);
   });
 
   test('dev clients accepting routes would take prod\'s exit-node routes, which overlap dev\'s own CIDRs', () => {

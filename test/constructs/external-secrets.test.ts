@@ -111,7 +111,7 @@ describe('SyncedSecret', () => {
     return Testing.synth(chart).find((object) => object.kind === 'ExternalSecret');
   }
 
-  test('creates an Owner Secret that is retained when the ExternalSecret goes', () => {
+  test('creates the Secret owned by the ExternalSecret (deleted with it) and kept when the value disappears from ESC', () => {
     expect(secret().spec.target).toEqual({ name: 'labelstudio-s3-credentials', creationPolicy: 'Owner', deletionPolicy: 'Retain' });
   });
 

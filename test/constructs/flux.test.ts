@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { FluxLayer } from '../../constructs';
+import { EXTERNAL_SECRET_HEALTH } from '../../lib/health-checks';
 
 const timing = { interval: '10m', retryInterval: '1m', timeout: '5m' };
 
@@ -28,6 +29,17 @@ describe('FluxLayer', () => {
     const [controllers, configs] = layers();
     expect(controllers.spec.dependsOn).toBeUndefined();
     expect(configs.spec.dependsOn).toEqual([{ name: 'controllers' }]);
+  });
+
+  test('carries CEL health checks, which Flux evaluates only with wait', () => {
+    const chart = Testing.chart();
+    new FluxLayer(chart, 'configs', { ...timing, name: 'configs', path: './flux/c', healthCheckExprs: [EXTERNAL_SECRET_HEALTH] });
+    const [configs] = Testing.synth(chart);
+    expect(configs.spec.healthCheckExprs).toEqual([{
+      apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', current: EXTERNAL_SECRET_HEALTH.current, failed: EXTERNAL_SECRET_HEALTH.failed,
+    }]);
+    expect(() => new FluxLayer(Testing.chart(), 'x', { ...timing, name: 'x', path: './flux/x', wait: false, healthCheckExprs: [EXTERNAL_SECRET_HEALTH] }))
+      .toThrow('layer x: healthCheckExprs are evaluated only with wait: true');
   });
 
   test('fails on a path outside the repository or not relative', () => {

@@ -40,13 +40,19 @@ describe('TailscaleDaemonSet', () => {
     expect(pod.priorityClassName).toBe('system-node-critical');
   });
 
-  test('mounts /dev/net/tun and a per-node state directory from the host', () => {
+  test('mounts /dev/net/tun, a per-node state directory, its own socket directory and the host daemon\'s socket directory', () => {
     const { pod, container, env } = synth({ stateDir: '/var/lib/tailscale-k8s' });
     expect(pod.volumes).toEqual([
       { name: 'dev-net-tun', hostPath: { path: '/dev/net/tun', type: 'CharDevice' } },
       { name: 'state', hostPath: { path: '/var/lib/tailscale-k8s', type: 'DirectoryOrCreate' } },
+      { name: 'socket', hostPath: { path: '/var/run/oceanid-tailscale', type: 'DirectoryOrCreate' } },
+      { name: 'host-tailscale-run', hostPath: { path: '/var/run/tailscale', type: 'DirectoryOrCreate' } },
     ]);
     expect(container.volumeMounts).toContainEqual({ name: 'state', mountPath: env.TS_STATE_DIR.value });
+    expect(env.TS_SOCKET.value).toBe('/run/oceanid-tailscale/tailscaled.sock');
+    expect(container.volumeMounts).toContainEqual({ name: 'socket', mountPath: '/run/oceanid-tailscale' });
+    // The host daemon's directory is only read, by the check, never by tailscaled.
+    expect(container.volumeMounts.map((mount: { name: string }) => mount.name)).not.toContain('host-tailscale-run');
   });
 
   test('keeps state on disk, not in a shared Secret, and logs in once', () => {
@@ -57,9 +63,55 @@ describe('TailscaleDaemonSet', () => {
     expect(env.TS_USERSPACE.value).toBe('false');
   });
 
-  test('reads the auth key from the Secret, never inline', () => {
+  test('reads the auth key from the Secret, never inline, and starts without it (a logged-in node never reads it)', () => {
     const { env } = synth();
-    expect(env.TS_AUTHKEY).toEqual({ name: 'TS_AUTHKEY', valueFrom: { secretKeyRef: { name: 'tailscale-auth', key: 'TS_AUTHKEY' } } });
+    expect(env.TS_AUTHKEY).toEqual({ name: 'TS_AUTHKEY', valueFrom: { secretKeyRef: { name: 'tailscale-auth', key: 'TS_AUTHKEY', optional: true } } });
+    expect(env.TS_AUTH_ONCE.value).toBe('true');
+  });
+
+  test('every up flag set starts with --reset, so a re-login is never refused over an unmentioned setting', () => {
+    for (const props of [{}, exitNode, client]) {
+      expect(synth(props).env.TS_EXTRA_ARGS.value.split(' ')[0]).toBe('--reset');
+    }
+  });
+
+  test('a postStart hook applies the declared flags without the key when the node is Running or Stopped, and leaves NeedsLogin to containerboot', () => {
+    const { container } = synth(client);
+    const [shell, flag, script] = container.lifecycle.postStart.exec.command;
+    expect([shell, flag]).toEqual(['/bin/sh', '-c']);
+    expect(script).toContain('Running|Stopped)');
+    expect(script).toContain('NeedsLogin|NeedsMachineAuth) exit 0 ;;');
+    expect(script).toContain('tailscale --socket="$TS_SOCKET" up --timeout=60s --accept-dns=false ${TS_ROUTES+--advertise-routes=$TS_ROUTES} --hostname="$TS_HOSTNAME" $TS_EXTRA_ARGS');
+    expect(script).not.toMatch(/auth-?key|TS_AUTHKEY/);
+  });
+
+  test('an unprivileged init container refuses to start next to a host tailscaled, naming the runbook', () => {
+    const { pod } = synth();
+    const check = pod.initContainers[0];
+    expect(check.name).toBe('host-daemon-check');
+    expect(check.image).toBe('tailscale/tailscale:v1.102.3');
+    expect(check.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+    expect(check.volumeMounts).toEqual([
+      { name: 'host-tailscale-run', mountPath: '/host/run/tailscale', readOnly: true },
+      { name: 'socket', mountPath: '/run/oceanid-tailscale' },
+    ]);
+    const script = check.command[2];
+    expect(script).toContain('tailscale --socket=/host/run/tailscale/tailscaled.sock status --json');
+    expect(script).toContain('ip link show tailscale0');
+    expect(script).toContain("see README.md, section 'Retire host Tailscale'");
+  });
+
+  test('the exit node enables IPv4 and IPv6 forwarding and clamps MSS in a privileged init container; clients only clamp', () => {
+    const exit = synth(exitNode).pod.initContainers[1];
+    expect(exit.name).toBe('kernel-settings');
+    expect(exit.securityContext).toEqual({ privileged: true });
+    expect(exit.command[2]).toContain('sysctl -w net.ipv6.conf.all.forwarding=1');
+    expect(exit.command[2]).toContain('$ipt -t mangle -C FORWARD -o tailscale0 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu');
+    expect(exit.command[2]).toContain('$ipt -t mangle -A FORWARD -i tailscale0 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu');
+    const clientInit = synth(client).pod.initContainers[1];
+    expect(clientInit.command[2]).not.toContain('sysctl');
+    expect(clientInit.command[2]).toContain('TCPMSS');
+    expect(synth({ ...client, clampMss: false }).pod.initContainers.map((init: { name: string }) => init.name)).toEqual(['host-daemon-check']);
   });
 
   test('derives the hostname from the node name, defined before it is used', () => {
@@ -81,7 +133,7 @@ describe('TailscaleDaemonSet', () => {
   test('the exit node advertises routes in TS_ROUTES and itself as exit node in TS_EXTRA_ARGS', () => {
     const { env, pod } = synth(exitNode);
     expect(env.TS_ROUTES.value).toBe('10.42.0.0/16,10.43.0.0/16');
-    expect(env.TS_EXTRA_ARGS.value).toBe('--advertise-exit-node --advertise-tags=tag:k8s');
+    expect(env.TS_EXTRA_ARGS.value).toBe('--reset --advertise-exit-node --advertise-tags=tag:k8s');
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms)
       .toEqual([{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['srv712429'] }] }]);
   });
@@ -89,15 +141,15 @@ describe('TailscaleDaemonSet', () => {
   test('clients use the exit node by IP with LAN access, advertise their tag, and run on every other node', () => {
     const { env, pod } = synth(client);
     expect(env.TS_ROUTES).toBeUndefined();
-    expect(env.TS_EXTRA_ARGS.value).toBe('--exit-node=100.81.237.43 --exit-node-allow-lan-access --advertise-tags=tag:k8s');
+    expect(env.TS_EXTRA_ARGS.value).toBe('--reset --exit-node=100.81.237.43 --exit-node-allow-lan-access --advertise-tags=tag:k8s');
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms)
       .toEqual([{ matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['srv712429'] }] }]);
   });
 
-  test('plain clients on every node have no affinity and no TS_EXTRA_ARGS', () => {
+  test('plain clients on every node have no affinity and only --reset as up flag', () => {
     const { env, pod } = synth();
     expect(pod.affinity).toBeUndefined();
-    expect(env.TS_EXTRA_ARGS).toBeUndefined();
+    expect(env.TS_EXTRA_ARGS.value).toBe('--reset');
   });
 
   test('tolerates control-plane nodes and rolls one node at a time', () => {

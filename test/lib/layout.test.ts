@@ -1,13 +1,26 @@
 import {
   clusterFolders, folderOfKustomizationPath, folderRank, kustomizationPath, Layer, LAYER_DEPENDENCIES, LAYERS, layoutFolderAbove, objectFileName, placeOf,
-  sidecarPaths, TREE_FOLDERS, treeFolder,
+  sidecarPaths, TAILNET_POLICY_DIR, tailnetPolicyFile, TREE_FOLDERS, treeFolder,
 } from '../../lib/layout';
+import { FLUX_DIR } from '../../lib/paths';
 
 describe('tree layout', () => {
   test('folders of one cluster, entry first, layers in apply order', () => {
     expect(clusterFolders('prod')).toEqual([
       'clusters/prod', 'infrastructure/prod/controllers', 'infrastructure/prod/configs', 'infrastructure/prod/network', 'apps/prod',
+      'infrastructure/prod/verify',
     ]);
+  });
+
+  test('verify comes after network and apps, and no layer waits for it', () => {
+    expect(LAYER_DEPENDENCIES[Layer.VERIFY]).toEqual([Layer.NETWORK, Layer.APPS]);
+    for (const layer of LAYERS) expect(LAYER_DEPENDENCIES[layer]).not.toContain(Layer.VERIFY);
+  });
+
+  test('the tailnet policy fragment lives beside flux/, never inside it', () => {
+    expect(tailnetPolicyFile('prod')).toBe('tailnet/prod.json');
+    expect(TAILNET_POLICY_DIR).not.toBe(FLUX_DIR);
+    expect(tailnetPolicyFile('prod').startsWith(`${FLUX_DIR}/`)).toBe(false);
   });
 
   test('every folder places back to its cluster and layer', () => {

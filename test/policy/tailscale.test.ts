@@ -2,14 +2,14 @@ import { findingsOf } from '../helpers';
 
 const GOOD_ENV = [
   { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-  { name: 'TS_AUTHKEY', valueFrom: { secretKeyRef: { name: 'tailscale-auth', key: 'TS_AUTHKEY' } } },
+  { name: 'TS_AUTHKEY', valueFrom: { secretKeyRef: { name: 'tailscale-auth', key: 'TS_AUTHKEY', optional: true } } },
   { name: 'TS_HOSTNAME', value: '$(NODE_NAME)-oceanid' },
   { name: 'TS_USERSPACE', value: 'false' },
   { name: 'TS_STATE_DIR', value: '/var/lib/tailscale' },
   { name: 'TS_KUBE_SECRET', value: '' },
   { name: 'TS_AUTH_ONCE', value: 'true' },
   { name: 'TS_ROUTES', value: '10.42.0.0/16,10.43.0.0/16' },
-  { name: 'TS_EXTRA_ARGS', value: '--advertise-exit-node --advertise-tags=tag:k8s' },
+  { name: 'TS_EXTRA_ARGS', value: '--reset --advertise-exit-node --advertise-tags=tag:k8s' },
   { name: 'TS_DEBUG_FIREWALL_MODE', value: 'auto' },
 ];
 
@@ -27,6 +27,25 @@ const replace = (name: string, entry: Record<string, unknown> | undefined) =>
 describe('Tailscale containers', () => {
   test('the variables containerboot reads, in the forms it reads, pass', () => {
     expect(findings(GOOD_ENV)).toEqual([]);
+  });
+
+  test('a client with --exit-node and no --reset is refused: a re-login would be refused and the pod crash-loop', () => {
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node=100.81.237.43 --advertise-tags=tag:k8s' }))).toEqual([
+      'spec.template.spec.containers[0].env[8].value: TS_EXTRA_ARGS has up flags (--exit-node=100.81.237.43 --advertise-tags=tag:k8s) but no --reset: '
+      + 'once a control URL is stored, tailscale up refuses any run that leaves a non-default setting unmentioned ("requires mentioning all non-default '
+      + 'flags"), e.g. host-era --ssh or a flag later removed, and containerboot exits on every start | put --reset first in TS_EXTRA_ARGS',
+    ]);
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node=100.81.237.43 --reset' }))).toEqual([]);
+  });
+
+  test('a required auth key reference is refused when the key is only read at login', () => {
+    const required = { name: 'TS_AUTHKEY', valueFrom: { secretKeyRef: { name: 'tailscale-auth', key: 'TS_AUTHKEY' } } };
+    expect(findings(replace('TS_AUTHKEY', required))).toEqual([
+      'spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef: TS_AUTHKEY is a required secretKeyRef, yet with TS_AUTH_ONCE=true a node '
+      + 'that is logged in never reads it: a missing Secret (ESO or ESC down) would keep every tailscale pod from starting | set optional: true on the secretKeyRef',
+    ]);
+    // Without TS_AUTH_ONCE containerboot passes the key on every start: required is a choice then.
+    expect(findings(replace('TS_AUTHKEY', required).filter((entry) => entry.name !== 'TS_AUTH_ONCE'))).toEqual([]);
   });
 
   test('TS_EXIT_NODE is refused, with the flag to use instead', () => {
@@ -60,12 +79,12 @@ describe('Tailscale containers', () => {
   });
 
   test('an exit node by hostname, both exit-node roles, or LAN access alone is refused', () => {
-    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node=tethys' }))[0]).toContain('--exit-node=tethys is not a tailnet IP');
-    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--advertise-exit-node --exit-node=100.81.237.43' }))[0])
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node=tethys' })).join('\n')).toContain('--exit-node=tethys is not a tailnet IP');
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--advertise-exit-node --exit-node=100.81.237.43' })).join('\n'))
       .toContain('a node cannot both advertise an exit node and use one');
-    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node-allow-lan-access' }))[0])
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node-allow-lan-access' })).join('\n'))
       .toContain('--exit-node-allow-lan-access without --exit-node');
-    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node=100.81.237.43 --exit-node-allow-lan-access' }))).toEqual([]);
+    expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--reset --exit-node=100.81.237.43 --exit-node-allow-lan-access' }))).toEqual([]);
   });
 
   test('an inline auth key is refused', () => {
