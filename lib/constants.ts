@@ -66,9 +66,9 @@ export const EXEMPTION_ANNOTATION_PREFIX = 'ignore-check.oceanid.goldfish.inc/';
 /** Annotation that records why a Namespace is allowed to run privileged pods. */
 export const PRIVILEGED_REASON_ANNOTATION = 'oceanid.goldfish.inc/privileged-reason';
 
-// Pins: each version an update bot should raise sits on its own line, under a `// renovate:` comment
-// that Renovate's custom regex manager reads (.github/renovate.json5). The comment names the image or
-// chart; test/lib/constants.test.ts checks it names the same one the constant holds.
+// Pins: each version an update bot should raise sits on its own line, under a comment line of the form
+// "renovate: datasource=... depName=..." that Renovate's custom regex manager reads
+// (.github/renovate.json5). test/lib/constants.test.ts checks the comment names what the constant holds.
 
 export const TAILSCALE_NAMESPACE = 'tailscale';
 // renovate: datasource=docker depName=tailscale/tailscale
