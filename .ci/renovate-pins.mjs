@@ -46,7 +46,9 @@ process.stdout.write(`Renovate sees ${deps.length} dependencies (${byManager}); 
 for (const dep of regexDeps) {
   process.stdout.write(`  ${dep.datasource} ${dep.depName} ${dep.currentValue ?? dep.currentDigest}${dep.registryUrls.length ? ` (${dep.registryUrls.join(', ')})` : ''}  in ${dep.file}\n`);
 }
-for (const dep of deps.filter((dep) => dep.skipReason)) {
+// Other managers' skips are expected here (no GitHub token for github-actions lookups; setup-node
+// reads its version from .node-version, which the nodenv manager updates).
+for (const dep of regexDeps.filter((dep) => dep.skipReason)) {
   problems.push(`${dep.file}: Renovate skips ${dep.depName} (${dep.skipReason})`);
 }
 
