@@ -11,26 +11,33 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
-import { formatExemption, formatNote } from '../policy';
+import { formatExemption, formatNote, SchemaRegistry } from '../policy';
 import { TreeConflictError, writeTree } from '../pipeline/tree-writer';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { refusalText, synthesizeValidConfig } from './gated-synth';
 import { Output, parseCommandLine } from './output';
 import { renderReport } from './report';
+import { startWatch } from './watch';
 
-const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings] [--skip RULE]... [--format FORMAT]
+const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--timings] [--watch] [--skip RULE]... [--format FORMAT]
 
   --cluster NAME     synthesize only this cluster (repeatable); other clusters' files are left alone
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
   --out DIR          the Flux tree to write (default: ${FLUX_DIR}/)
   --timings          print how long each phase took (config, build, render, gate, write)
+  --watch            keep running: synth again on every change to the config or the sources, and
+                     print what each run changed (errors are reported, the watch goes on)
 ${gateUsage(21)}
 
 synth writes what the cluster applies, so it runs every admission rule: --only and --skip may leave
 one out only when --skip names it by id (never through a group), and synth then says so.
 `;
 
-export function runSynth(argv: readonly string[], stdout: Output, stderr: Output): number {
+/**
+ * @param warm what a long-running caller (the watch's worker) keeps between runs: the gate's
+ * compiled schema validators, which take most of a run to load
+ */
+export function runSynth(argv: readonly string[], stdout: Output, stderr: Output, warm: { readonly schemas?: SchemaRegistry } = {}): number {
   const started = performance.now();
   const parsed = parseCommandLine({
     args: [...argv],
@@ -39,6 +46,7 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
       'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
       'out': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
       'timings': { type: 'boolean' },
+      'watch': { type: 'boolean' },
       ...GATE_OPTIONS,
       'help': { type: 'boolean', short: 'h' },
     },
@@ -54,7 +62,8 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
       + `${admissionLeftOut.map((rule) => rule.id).join(', ')}. To skip one deliberately, name it in --skip by id; to look at less, use npm run check.\n`);
     return 2;
   }
-  const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules }, stderr,
+  if (args.watch) return startWatch({ argv, configDir: args['config-dir']!, out: args.out! }, runSynth, stdout, stderr);
+  const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules, schemas: warm.schemas }, stderr,
     'synth refused', 'nothing was written');
   if (!result) return 1;
   const report = (summary: string, extra?: Record<string, unknown>) => renderReport(format as Exclude<typeof format, 'text'>, {

@@ -18,7 +18,7 @@ const crypto = require('node:crypto');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN_DIR = path.join(ROOT, 'dist', 'bin');
-const SOURCE_ROOTS = ['main.ts', 'bench', 'cli', 'config', 'constructs', 'imports', 'lib', 'policy', 'scripts'];
+const SOURCE_ROOTS = ['main.ts', 'bench', 'cli', 'config', 'constructs', 'imports', 'lib', 'pipeline', 'policy', 'scripts'];
 const EXTRA_INPUTS = ['package-lock.json', 'tsconfig.json', __filename];
 const ENTRY_POINTS = {
   main: 'main.ts',
