@@ -77,7 +77,7 @@ describe('npm run synth -- --watch', () => {
       let result = next(/plan: [^\n]*\n/);
       fs.writeFileSync(prod, original.replace('refreshInterval: 1h', 'refreshInterval: 2h'));
       await result;
-      expect(output).toMatch(/prod\.yaml changed\n  wrote   infrastructure\/prod\/configs\/externalsecret-tailscale-tailscale-auth\.yaml/);
+      expect(output).toMatch(/prod\.yaml changed\n {2}wrote {3}infrastructure\/prod\/configs\/externalsecret-tailscale-tailscale-auth\.yaml/);
       expect(fs.readFileSync(path.join(out, 'infrastructure/prod/configs/externalsecret-tailscale-tailscale-auth.yaml'), 'utf8')).toContain('refreshInterval: 2h');
 
       result = next(/synth refused[^\n]*\n[^\n]*\n/);
