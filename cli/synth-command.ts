@@ -62,7 +62,13 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
       + `${admissionLeftOut.map((rule) => rule.id).join(', ')}. To skip one deliberately, name it in --skip by id; to look at less, use npm run check.\n`);
     return 2;
   }
-  if (args.watch) return startWatch({ argv, configDir: args['config-dir']!, out: args.out! }, runSynth, stdout, stderr);
+  if (args.watch) {
+    if (format !== 'text') {
+      stderr.write(`--watch prints text for the person watching; --format ${format} is for one-shot runs\n${USAGE}`);
+      return 2;
+    }
+    return startWatch({ argv, configDir: args['config-dir']!, out: args.out! }, runSynth, stdout, stderr);
+  }
   const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules, schemas: warm.schemas }, stderr,
     'synth refused', 'nothing was written');
   if (!result) return 1;
