@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'out': { type: 'string', default: path.join(REPO_ROOT, 'bench/results.md') },
     'watch-edits': { type: 'string', default: '20' },
     'source-edits': { type: 'string', default: '3' },
+    // Measure only the watch, and replace only its section of the results file.
     'watch-only': { type: 'boolean' },
   },
 });
@@ -188,6 +189,10 @@ async function watchSection(): Promise<string[]> {
 void watchSection().then((watchLines) => {
   const table = [...lines, ...watchLines].join('\n');
   if (values['watch-only']) {
+    // Only the watch was measured: replace its section of the results, keep the synth table.
+    const previous = fs.existsSync(values.out!) ? fs.readFileSync(values.out!, 'utf8') : '';
+    const kept = previous.split('\n## Watch\n')[0].trimEnd();
+    fs.writeFileSync(values.out!, `${kept === '' ? '' : `${kept}\n\n`}${watchLines.join('\n')}`);
     process.stdout.write(watchLines.join('\n'));
     return;
   }
