@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
-import { formatExemption, formatNote, SchemaRegistry } from '../policy';
+import { formatExemption, formatNote } from '../policy';
 import { TreeConflictError, writeTree } from '../pipeline/tree-writer';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { refusalText, synthesizeValidConfig } from './gated-synth';
@@ -33,11 +33,7 @@ synth writes what the cluster applies, so it runs every admission rule: --only a
 one out only when --skip names it by id (never through a group), and synth then says so.
 `;
 
-/**
- * @param warm what a long-running caller (the watch's worker) keeps between runs: the gate's
- * compiled schema validators, which take most of a run to load
- */
-export function runSynth(argv: readonly string[], stdout: Output, stderr: Output, warm: { readonly schemas?: SchemaRegistry } = {}): number {
+export function runSynth(argv: readonly string[], stdout: Output, stderr: Output): number {
   const started = performance.now();
   const parsed = parseCommandLine({
     args: [...argv],
@@ -69,7 +65,7 @@ export function runSynth(argv: readonly string[], stdout: Output, stderr: Output
     }
     return startWatch({ argv, configDir: args['config-dir']!, out: args.out! }, runSynth, stdout, stderr);
   }
-  const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules, schemas: warm.schemas }, stderr,
+  const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules }, stderr,
     'synth refused', 'nothing was written');
   if (!result) return 1;
   const report = (summary: string, extra?: Record<string, unknown>) => renderReport(format as Exclude<typeof format, 'text'>, {

@@ -7,7 +7,7 @@
  *   command (`runSynth` in synth-command.ts) each time it is told to.
  *
  * A config edit is one message to the warm worker: no process start, no cdk8s load, and the gate's
- * compiled validators stay loaded. A source edit (any .ts or .json file outside the config folder's
+ * compiled validators stay loaded (pipeline/synth.ts defaultSchemaRegistry, one per process). A source edit (any .ts or .json file outside the config folder's
  * YAML: code, imports/, package-lock.json, tsconfig.json) asks the worker to exit after its current run,
  * rebuilds the bundle (scripts/run.cjs --build: esbuild, only what changed since the last build) and
  * forks a new worker on it. Nothing ends the watch but Ctrl-C: a refused config, gate findings, a
@@ -23,9 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../lib/paths';
 import { walkTree } from '../lib/walk';
-import { SchemaRegistry } from '../policy';
 import { ObjectChange, planChanges, readGeneratedFiles } from '../pipeline/plan';
-import { defaultSchemaRegistry } from '../pipeline/synth';
 import { Output } from './output';
 
 /** Set in the worker's environment; its value is irrelevant. */
@@ -40,7 +38,7 @@ export const DEBOUNCE_MS = 30;
 /** Top-level folders that hold no synth input: never watched. */
 const NOT_INPUT = new Set(['node_modules', 'dist', 'flux', 'test', 'coverage']);
 
-type RunSynth = (argv: readonly string[], stdout: Output, stderr: Output, warm: { readonly schemas?: SchemaRegistry }) => number;
+type RunSynth = (argv: readonly string[], stdout: Output, stderr: Output) => number;
 
 interface WatchOptions {
   /** The command line as given, `--watch` included. */
@@ -77,11 +75,11 @@ function describe(change: ObjectChange): string {
 }
 
 /** One run: the one-shot synth, then what it changed in the tree, by object. Never throws. */
-export function synthAndSummarize(options: WatchOptions, runSynth: RunSynth, schemas: SchemaRegistry, stdout: Output, stderr: Output): void {
+export function synthAndSummarize(options: WatchOptions, runSynth: RunSynth, stdout: Output, stderr: Output): void {
   const argv = options.argv.filter((arg) => arg !== '--watch');
   try {
     const before = readGeneratedFiles(options.out);
-    if (runSynth(argv, stdout, stderr, { schemas }) !== 0) return;
+    if (runSynth(argv, stdout, stderr) !== 0) return;
     // Only files whose bytes changed can hold a changed object: parse just those.
     const after = readGeneratedFiles(options.out);
     const differs = (file: string) => before.get(file) !== after.get(file);
@@ -98,13 +96,10 @@ export function synthAndSummarize(options: WatchOptions, runSynth: RunSynth, sch
 function serveWorker(options: WatchOptions, runSynth: RunSynth, stdout: Output, stderr: Output): void {
   // The supervisor is gone (Ctrl-C, or it was killed): so is the point of this process.
   process.on('disconnect', () => process.exit(0));
-  // Kept for the worker's life: loading the compiled validators is most of a cold run's gate time.
-  // A change to the schemas (imports/*.json) is a source change, so it comes with a new worker.
-  const schemas = defaultSchemaRegistry();
   process.on('message', (request: Request) => {
     if (request.type === 'exit') process.exit(0);
     stdout.write(`\n[${new Date().toISOString().slice(11, 23)}] ${request.reason}\n`);
-    synthAndSummarize(options, runSynth, schemas, stdout, stderr);
+    synthAndSummarize(options, runSynth, stdout, stderr);
     const reply: Reply = { type: 'done' };
     process.send!(reply);
   });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { runSynth } from '../../cli/synth-command';
 import { synthAndSummarize } from '../../cli/watch';
 import { REPO_ROOT } from '../../lib/paths';
-import { schemas, tempDir } from '../helpers';
+import { tempDir } from '../helpers';
 
 function capture() {
   return { text: '', write(t: string) { this.text += t; } };
@@ -27,12 +27,12 @@ describe('one watch run (synthAndSummarize)', () => {
     fs.writeFileSync(prod, fs.readFileSync(prod, 'utf8').replace('refreshInterval: 1h', 'refreshInterval: 2h'));
     const stdout = capture();
     const stderr = capture();
-    synthAndSummarize(options, runSynth, schemas(), stdout, stderr);
+    synthAndSummarize(options, runSynth, stdout, stderr);
     expect(stderr.text).toBe('');
     expect(stdout.text).toContain('plan: this run changes 0 to add, 1 to change, 0 to remove\n'
       + '  ~ ExternalSecret tailscale/tailscale-auth  (infrastructure/prod/configs/externalsecret-tailscale-tailscale-auth.yaml)\n');
     const again = capture();
-    synthAndSummarize(options, runSynth, schemas(), again, stderr);
+    synthAndSummarize(options, runSynth, again, stderr);
     expect(again.text).toContain('plan: this run changes 0 to add, 0 to change, 0 to remove\n');
   });
 
@@ -40,12 +40,12 @@ describe('one watch run (synthAndSummarize)', () => {
     const { configDir, out, options } = workspace();
     fs.appendFileSync(path.join(configDir, 'dev.yaml'), 'bad: [\n');
     const stderr = capture();
-    expect(() => synthAndSummarize(options, runSynth, schemas(), capture(), stderr)).not.toThrow();
+    expect(() => synthAndSummarize(options, runSynth, capture(), stderr)).not.toThrow();
     expect(stderr.text).toMatch(/synth refused: the cluster config is invalid; nothing was written\.\n.*dev\.yaml:\d+:\d+: YAML syntax: /);
 
     const notAFolder = path.join(out, 'clusters', 'prod', 'kustomization-flux-system-apps.yaml');
     const thrown = capture();
-    synthAndSummarize({ ...options, out: notAFolder }, runSynth, schemas(), capture(), thrown);
+    synthAndSummarize({ ...options, out: notAFolder }, runSynth, capture(), thrown);
     expect(thrown.text).toMatch(/^synth failed: ENOTDIR/);
   });
 });
