@@ -162,7 +162,9 @@ async function watchSection(): Promise<string[]> {
   const watchScratch = fs.mkdtempSync(path.join(os.tmpdir(), 'oceanid-bench-watch-'));
   try {
     process.stderr.write('watch\n');
+    const loadBefore = os.loadavg()[0];
     const { configMs, sourceMs } = await measureWatchLatency(watchScratch, Number(values['watch-edits']), Number(values['source-edits']));
+    const load = `${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after`;
     const spread = (samples: readonly number[]) => `median ${median([...samples]).toFixed(0)} ms, min ${Math.min(...samples).toFixed(0)}, `
       + `max ${Math.max(...samples).toFixed(0)} (${samples.length} edits)`;
     process.stderr.write(`  config edit: ${spread(configMs)}\n  source edit: ${spread(sourceMs)}\n`);
@@ -171,7 +173,8 @@ async function watchSection(): Promise<string[]> {
       '',
       '`npm run synth -- --watch` on a copy of the shipped config: from the end of the write of config/prod.yaml (one ExternalSecret\'s',
       '`refreshInterval` toggled) until the run\'s plan summary is printed, as the reader of its output sees it; then a source edit',
-      '(a .ts file touched: rebuild with esbuild, a new worker, synth).',
+      `(a .ts file touched: rebuild with esbuild, a new worker, synth). Commit ${commit}, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, `
+        + `${os.cpus().length} cores, 1-minute load average ${load} (other work on the machine slows every figure).`,
       '',
       '| edit | result shown after |',
       '| --- | --- |',
