@@ -7,10 +7,10 @@
  *   command (`runSynth` in synth-command.ts) each time it is told to.
  *
  * A config edit is one message to the warm worker: no process start, no cdk8s load, and the gate's
- * compiled validators stay loaded (pipeline/synth.ts defaultSchemaRegistry, one per process). A source edit (any .ts or .json file outside the config folder's
- * YAML: code, imports/, package-lock.json, tsconfig.json) asks the worker to exit after its current run,
- * rebuilds the bundle (scripts/run.cjs --build: esbuild, only what changed since the last build) and
- * forks a new worker on it. Nothing ends the watch but Ctrl-C: a refused config, gate findings, a
+ * compiled validators stay loaded (defaultSchemaRegistry in pipeline/synth.ts: one per process).
+ * A source edit (any .ts or .json file: code, imports/, package-lock.json, tsconfig.json) asks the
+ * worker to exit after its current run, rebuilds the bundle (scripts/run.cjs --build: esbuild, only
+ * when a source changed since the last build) and forks a new worker on it. Nothing ends the watch but Ctrl-C: a refused config, gate findings, a
  * thrown error, a failed build or a crashed worker are reported, and the next change runs again.
  *
  * Watching: one non-recursive fs.watch per folder. Node 20's recursive mode on Linux watches each
