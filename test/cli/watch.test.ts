@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { runSynth } from '../../cli/synth-command';
 import { synthAndSummarize } from '../../cli/watch';
 import { REPO_ROOT } from '../../lib/paths';
-import { tempDir } from '../helpers';
+import { fakeCredentials, tempDir } from '../helpers';
 
 function capture() {
   return { text: '', write(t: string) { this.text += t; } };
@@ -36,12 +36,20 @@ describe('one watch run (synthAndSummarize)', () => {
     expect(again.text).toContain('plan: this run changes 0 to add, 0 to change, 0 to remove\n');
   });
 
-  test('a refused config and a thrown error are reported, not thrown', () => {
+  test('a refused config, gate findings and a thrown error are reported, not thrown', () => {
     const { configDir, out, options } = workspace();
-    fs.appendFileSync(path.join(configDir, 'dev.yaml'), 'bad: [\n');
+    const dev = path.join(configDir, 'dev.yaml');
+    const original = fs.readFileSync(dev, 'utf8');
+    fs.writeFileSync(dev, `${original}bad: [\n`);
     const stderr = capture();
     expect(() => synthAndSummarize(options, runSynth, capture(), stderr)).not.toThrow();
     expect(stderr.text).toMatch(/synth refused: the cluster config is invalid; nothing was written\.\n.*dev\.yaml:\d+:\d+: YAML syntax: /);
+
+    fs.writeFileSync(dev, `${original}# ${fakeCredentials.aws()}\n`);
+    const findings = capture();
+    synthAndSummarize(options, runSynth, capture(), findings);
+    expect(findings.text).toMatch(/^synth refused: 1 problem\(s\) the cluster would reject or suffer from; nothing was written\./);
+    expect(findings.text).toContain('contains what looks like an AWS access key ID');
 
     const notAFolder = path.join(out, 'clusters', 'prod', 'kustomization-flux-system-apps.yaml');
     const thrown = capture();
