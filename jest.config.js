@@ -11,5 +11,8 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+  // Jest's default (cores - 1 workers) runs the tests in band on a 2-core machine, leaving a core idle;
+  // the main process only collects results. Measured with 2 workers: 35 s against 53 s (README, "Test time").
+  maxWorkers: '100%',
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

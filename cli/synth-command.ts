@@ -20,8 +20,9 @@ import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { refusalText, synthesizeValidConfig } from './gated-synth';
 import { Output, parseCommandLine } from './output';
 import { renderReport } from './report';
+import { startWatch } from './watch';
 
-const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--prune-cluster NAME]... [--fsync] [--timings] [--skip RULE]... [--format FORMAT]
+const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [--out DIR] [--prune-cluster NAME]... [--fsync] [--timings] [--watch] [--skip RULE]... [--format FORMAT]
 
   --cluster NAME     synthesize only this cluster (repeatable); other clusters' files are left alone
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
@@ -32,6 +33,8 @@ const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [-
                      synth refuses to remove a cluster, since Flux would then prune all it runs
   --fsync            make the write survive a power loss too (fsync files, journal and folders; slower)
   --timings          print how long each phase took (config, build, render, gate, write)
+  --watch            keep running: synth again on every change to the config or the sources, and
+                     print what each run changed (errors are reported, the watch goes on)
 ${gateUsage(21)}
 
 synth writes what the cluster applies, so it runs every admission rule: --only and --skip may leave
@@ -64,6 +67,7 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
       'timings': { type: 'boolean' },
       'prune-cluster': { type: 'string', multiple: true },
       'fsync': { type: 'boolean' },
+      'watch': { type: 'boolean' },
       ...GATE_OPTIONS,
       'help': { type: 'boolean', short: 'h' },
     },
@@ -78,6 +82,13 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
     stderr.write('synth runs every admission rule (a tree that breaks one is refused by the cluster), but --only/--skip would leave out '
       + `${admissionLeftOut.map((rule) => rule.id).join(', ')}. To skip one deliberately, name it in --skip by id; to look at less, use npm run check.\n`);
     return 2;
+  }
+  if (args.watch) {
+    if (format !== 'text') {
+      stderr.write(`--watch prints text for the person watching; --format ${format} is for one-shot runs\n${USAGE}`);
+      return 2;
+    }
+    return startWatch({ argv, configDir: args['config-dir']!, out: args.out! }, runSynth, stdout, stderr);
   }
   const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules }, stderr,
     'synth refused', 'nothing was written');

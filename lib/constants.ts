@@ -66,6 +66,10 @@ export const EXEMPTION_ANNOTATION_PREFIX = 'ignore-check.oceanid.goldfish.inc/';
 /** Annotation that records why a Namespace is allowed to run privileged pods. */
 export const PRIVILEGED_REASON_ANNOTATION = 'oceanid.goldfish.inc/privileged-reason';
 
+// Pins: each version an update bot should raise sits on its own line, under a comment line of the form
+// "renovate: datasource=... depName=..." that Renovate's custom regex manager reads
+// (.github/renovate.json5). test/lib/constants.test.ts checks the comment names what the constant holds.
+
 export const TAILSCALE_NAMESPACE = 'tailscale';
 // renovate: datasource=docker depName=tailscale/tailscale
 export const TAILSCALE_IMAGE = 'tailscale/tailscale:v1.102.3';
@@ -94,7 +98,12 @@ export const VERIFY_NAMESPACE = 'verify';
 export const VERIFY_IMAGE = TAILSCALE_IMAGE;
 
 export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets-system';
-export const EXTERNAL_SECRETS_CHART = { name: 'external-secrets', version: '2.9.0', repository: 'https://charts.external-secrets.io' } as const;
+export const EXTERNAL_SECRETS_CHART = {
+  name: 'external-secrets',
+  repository: 'https://charts.external-secrets.io',
+  // renovate: datasource=helm registryUrl=https://charts.external-secrets.io depName=external-secrets
+  version: '2.9.0',
+} as const;
 
 /** The one secret that is not synced from ESC: the Pulumi access token ESO uses to read ESC. */
 export const PULUMI_TOKEN_SECRET = { name: 'pulumi-api-token', key: 'accessToken', namespace: EXTERNAL_SECRETS_NAMESPACE } as const;

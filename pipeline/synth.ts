@@ -71,8 +71,17 @@ export interface SynthResult {
   readonly scopes?: readonly string[];
 }
 
+let processRegistry: SchemaRegistry | undefined;
+
+/**
+ * The repo's schema bundle and validator cache, one per process: the compiled validators do not
+ * change while the bundle does not, and loading them is most of a cold gate's time (about 50 of
+ * 60 ms), which a process that gates many times (the watch's worker, the tests) then pays once. The
+ * bundle is rewritten only by `npm run import`, another process; the watch restarts its worker then.
+ */
 export function defaultSchemaRegistry(): SchemaRegistry {
-  return new SchemaRegistry(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), path.join(REPO_ROOT, VALIDATOR_CACHE_DIR));
+  processRegistry ??= new SchemaRegistry(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), path.join(REPO_ROOT, VALIDATOR_CACHE_DIR));
+  return processRegistry;
 }
 
 /**

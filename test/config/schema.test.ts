@@ -150,27 +150,11 @@ const BROKEN: Array<[string, Change, string]> = [
 ];
 
 describe('broken configs are refused with the file, line, field and what is expected', () => {
-  const fluxCopy = tempDir();
-  fs.cpSync(path.join(REPO_ROOT, 'flux'), fluxCopy, { recursive: true });
-  const before = snapshotDir(fluxCopy);
-
   test.each(BROKEN)('%s', (_description, change, expected) => {
     const data = shippedConfigData('prod');
     change(data);
-    const text = YAML.stringify(data);
-    const issues = parseClusterConfig('config/prod.yaml', text).issues.map(formatConfigIssue);
+    const issues = parseClusterConfig('config/prod.yaml', YAML.stringify(data)).issues.map(formatConfigIssue);
     expect(issues.join('\n')).toContain(expected);
-
-    // Through synth: exit 1, the message on stderr, and not one byte of flux/ changed.
-    const configDir = tempDir();
-    fs.writeFileSync(path.join(configDir, 'prod.yaml'), text);
-    fs.writeFileSync(path.join(configDir, 'dev.yaml'), shippedConfigText('dev'));
-    let stderr = '';
-    const code = runSynth(['--config-dir', configDir, '--out', fluxCopy], { write: () => undefined }, { write: (t) => { stderr += t; } });
-    expect(code).toBe(1);
-    expect(stderr).toContain('nothing was written');
-    expect(stderr).toContain(expected.replace(/^config\/prod\.yaml:\d+:\d+: /, ''));
-    expect(snapshotDir(fluxCopy)).toEqual(before);
   });
 
   test('whole-node exit routing is accepted when K3s runs over the tailnet', () => {
@@ -218,15 +202,56 @@ describe('broken configs are refused with the file, line, field and what is expe
     expect(issues[0].message).toMatch(/YAML syntax: Map keys must be unique/);
   });
 
-  test('a credential pasted into a config is refused by the gate, with its line', () => {
+});
+
+/**
+ * Through synth, one case per class of error (the parser's YAML errors, the schema, rules across
+ * files, the gate on the config text): exit 1, every message on stderr, and not one byte of flux/ changed.
+ */
+describe('synth refuses a broken config and writes nothing', () => {
+  const fluxCopy = tempDir();
+  fs.cpSync(path.join(REPO_ROOT, 'flux'), fluxCopy, { recursive: true });
+  const before = snapshotDir(fluxCopy);
+
+  function synthWith(prod: string, dev = shippedConfigText('dev')) {
     const configDir = tempDir();
-    const text = shippedConfigText('prod').replace('# tethys', `# key ${fakeCredentials.tailscale()}`);
-    fs.writeFileSync(path.join(configDir, 'prod.yaml'), text);
+    fs.writeFileSync(path.join(configDir, 'prod.yaml'), prod);
+    fs.writeFileSync(path.join(configDir, 'dev.yaml'), dev);
     let stderr = '';
     const code = runSynth(['--config-dir', configDir, '--out', fluxCopy], { write: () => undefined }, { write: (t) => { stderr += t; } });
+    expect(snapshotDir(fluxCopy)).toEqual(before);
+    return { code, stderr, file: path.join(configDir, 'prod.yaml') };
+  }
+
+  test('YAML syntax', () => {
+    const { code, stderr, file } = synthWith(`${shippedConfigText('prod')}\nbroken: [\n`);
+    expect(code).toBe(1);
+    expect(stderr).toContain('synth refused: the cluster config is invalid; nothing was written.');
+    expect(stderr).toMatch(new RegExp(`${file}:\\d+:\\d+: YAML syntax: `));
+  });
+
+  test('schema: every problem of every file', () => {
+    const data = shippedConfigData('prod');
+    data.cluster.podCidr = '10.42.0.1/16';
+    delete data.esc.environment;
+    const { code, stderr, file } = synthWith(YAML.stringify(data), shippedConfigText('dev').replace('environment: dev', 'environment: ""'));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file}:5:12: cluster.podCidr: expected a CIDR with its host bits zero`);
+    expect(stderr).toMatch(/prod\.yaml:\d+:\d+: esc\.environment: required field is missing/);
+    expect(stderr).toMatch(/dev\.yaml:\d+:\d+: esc\.environment: /);
+  });
+
+  test('a rule across files', () => {
+    const { code, stderr } = synthWith(shippedConfigText('prod'), shippedConfigText('dev').replace('acceptRoutes: false', 'acceptRoutes: true'));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/dev\.yaml:\d+:\d+: tailscale\.clients\.acceptRoutes: clients would accept route 10\.42\.0\.0\/16 from cluster prod's exit node/);
+  });
+
+  test('the gate on the config text: a pasted credential, with its line', () => {
+    const text = shippedConfigText('prod').replace('# tethys', `# key ${fakeCredentials.tailscale()}`);
+    const { code, stderr, file } = synthWith(text);
     expect(code).toBe(1);
     const line = text.split('\n').findIndex((l) => l.includes('# key')) + 1;
-    expect(stderr).toContain(`(${path.relative(REPO_ROOT, path.join(configDir, 'prod.yaml'))}:${line}): contains what looks like a Tailscale key`);
-    expect(snapshotDir(fluxCopy)).toEqual(before);
+    expect(stderr).toContain(`(${path.relative(REPO_ROOT, file)}:${line}): contains what looks like a Tailscale key`);
   });
 });

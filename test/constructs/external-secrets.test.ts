@@ -60,8 +60,13 @@ describe('ExternalSecretsOperator', () => {
     expect(() => operator({ retries: 0 })).toThrow('retries must be a positive integer, got 0');
   });
 
-  test('snapshot', () => {
-    expect(operator().objects).toMatchSnapshot();
+  test('corrects drift, cleans up a failed upgrade, and is only these two objects', () => {
+    const { release, repository, objects } = operator();
+    expect(release.spec.driftDetection).toEqual({ mode: 'enabled' });
+    expect(release.spec.upgrade.cleanupOnFail).toBe(true);
+    expect(release.spec.releaseName).toBe('external-secrets');
+    expect([release.spec.interval, release.spec.chart.spec.interval, repository.spec.interval]).toEqual(['1h', '1h', '1h']);
+    expect(objects.map((object) => object.kind)).toEqual(['HelmRepository', 'HelmRelease']);
   });
 });
 
@@ -95,8 +100,13 @@ describe('PulumiEscStore', () => {
     expect(() => storeChart({ environment: '..' })).toThrow('store pulumi-esc: environment ".." is only periods');
   });
 
-  test('snapshot', () => {
-    expect(Testing.synth(storeChart().chart)).toMatchSnapshot();
+  test('reads ESC with the Pulumi token Secret, and is the only object', () => {
+    const objects = Testing.synth(storeChart().chart);
+    expect(objects).toHaveLength(1);
+    expect(objects[0].spec.provider.pulumi).toEqual({
+      organization: 'goldfish-inc', project: 'oceanid-cluster', environment: 'prod',
+      auth: { accessToken: { secretRef: { name: 'pulumi-api-token', key: 'accessToken', namespace: 'external-secrets-system' } } },
+    });
   });
 });
 
@@ -147,7 +157,8 @@ describe('SyncedSecret', () => {
     expect(() => secret({ data: {} })).toThrow('data must map at least one key to an ESC path');
   });
 
-  test('snapshot', () => {
-    expect(secret()).toMatchSnapshot();
+  test('is named for its Secret, in its namespace', () => {
+    expect(secret().metadata).toMatchObject({ name: 'labelstudio-s3-credentials', namespace: 'apps' });
+    expect(secret().apiVersion).toBe('external-secrets.io/v1');
   });
 });

@@ -51,8 +51,12 @@ describe('PodSecurityNamespace', () => {
     expect(() => synth({ name: 'Apps', policyVersion: 'v1.33' })).toThrow('namespace name "Apps" must consist of lower-case letters');
   });
 
-  test('snapshot', () => {
-    expect(synth({ name: 'tailscale', level: 'privileged', policyVersion: 'v1.33', privilegedReason: 'routes for the tailnet', labels: { team: 'platform' } }))
-      .toMatchSnapshot();
+  test('a privileged namespace keeps its reason and extra labels, and is protected from pruning', () => {
+    const objects = synth({ name: 'tailscale', level: 'privileged', policyVersion: 'v1.33', privilegedReason: 'routes for the tailnet', labels: { team: 'platform' } });
+    expect(objects).toHaveLength(1);
+    expect(objects[0].metadata.annotations).toEqual({
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled', 'oceanid.goldfish.inc/privileged-reason': 'routes for the tailnet',
+    });
+    expect(objects[0].metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn-version': 'v1.33', team: 'platform' });
   });
 });

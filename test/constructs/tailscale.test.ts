@@ -220,16 +220,17 @@ describe('TailscaleDaemonSet', () => {
     expect(() => synth({ stateDir: 'var/lib/tailscale' })).toThrow('stateDir "var/lib/tailscale" must be an absolute host path');
   });
 
-  test('snapshot: exit node', () => {
-    const chart = Testing.chart();
-    new TailscaleDaemonSet(chart, 'ds', { ...base, ...exitNode });
-    expect(Testing.synth(chart)).toMatchSnapshot();
-  });
-
-  test('snapshot: client', () => {
-    const chart = Testing.chart();
-    new TailscaleDaemonSet(chart, 'ds', { ...base, ...client });
-    expect(Testing.synth(chart)).toMatchSnapshot();
+  test('selects its own pods by name and component, and is the only object', () => {
+    for (const props of [exitNode, client]) {
+      const chart = Testing.chart();
+      new TailscaleDaemonSet(chart, 'ds', { ...base, ...props });
+      const objects = Testing.synth(chart);
+      expect(objects).toHaveLength(1);
+      const labels = { 'app.kubernetes.io/name': 'tailscale', 'app.kubernetes.io/component': props.component ?? base.component };
+      expect(objects[0].spec.selector.matchLabels).toEqual(labels);
+      expect(objects[0].spec.template.metadata.labels).toEqual(labels);
+      expect(objects[0].metadata).toEqual({ name: props.name ?? base.name, namespace: 'tailscale', labels });
+    }
   });
 });
 

@@ -103,10 +103,6 @@ describe.each(['prod', 'dev'] as const)('the %s tree', (cluster) => {
   test('output is deterministic', () => {
     expect(tree(cluster).files).toEqual(files);
   });
-
-  test('snapshot of the whole tree', () => {
-    expect(Object.fromEntries(files)).toMatchSnapshot();
-  });
 });
 
 describe('alerts (optional)', () => {

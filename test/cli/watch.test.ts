@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runSynth } from '../../cli/synth-command';
+import { synthAndSummarize } from '../../cli/watch';
+import { REPO_ROOT } from '../../lib/paths';
+import { fakeCredentials, tempDir } from '../helpers';
+
+function capture() {
+  return { text: '', write(t: string) { this.text += t; } };
+}
+
+/** A copy of the shipped config and the committed tree, to synthesize into. */
+function workspace() {
+  const dir = tempDir();
+  fs.cpSync(path.join(REPO_ROOT, 'config'), path.join(dir, 'config'), { recursive: true });
+  fs.cpSync(path.join(REPO_ROOT, 'flux'), path.join(dir, 'flux'), { recursive: true });
+  const configDir = path.join(dir, 'config');
+  const out = path.join(dir, 'flux');
+  return { configDir, out, options: { argv: ['--watch', '--config-dir', configDir, '--out', out], configDir, out } };
+}
+
+describe('one watch run (synthAndSummarize)', () => {
+  test('summarizes what the run changed, by object', () => {
+    const { configDir, options } = workspace();
+    const prod = path.join(configDir, 'prod.yaml');
+    fs.writeFileSync(prod, fs.readFileSync(prod, 'utf8').replace('refreshInterval: 1h', 'refreshInterval: 2h'));
+    const stdout = capture();
+    const stderr = capture();
+    synthAndSummarize(options, runSynth, stdout, stderr);
+    expect(stderr.text).toBe('');
+    expect(stdout.text).toContain('plan: this run changes 0 to add, 1 to change, 0 to remove\n'
+      + '  ~ ExternalSecret tailscale/tailscale-auth  (infrastructure/prod/configs/externalsecret-tailscale-tailscale-auth.yaml)\n');
+    const again = capture();
+    synthAndSummarize(options, runSynth, again, stderr);
+    expect(again.text).toContain('plan: this run changes 0 to add, 0 to change, 0 to remove\n');
+  });
+
+  test('a refused config, gate findings and a thrown error are reported, not thrown', () => {
+    const { configDir, out, options } = workspace();
+    const dev = path.join(configDir, 'dev.yaml');
+    const original = fs.readFileSync(dev, 'utf8');
+    fs.writeFileSync(dev, `${original}bad: [\n`);
+    const stderr = capture();
+    expect(() => synthAndSummarize(options, runSynth, capture(), stderr)).not.toThrow();
+    expect(stderr.text).toMatch(/synth refused: the cluster config is invalid; nothing was written\.\n.*dev\.yaml:\d+:\d+: YAML syntax: /);
+
+    fs.writeFileSync(dev, `${original}# ${fakeCredentials.aws()}\n`);
+    const findings = capture();
+    synthAndSummarize(options, runSynth, capture(), findings);
+    expect(findings.text).toMatch(/^synth refused: 1 problem\(s\) the cluster would reject or suffer from; nothing was written\./);
+    expect(findings.text).toContain('contains what looks like an AWS access key ID');
+
+    const notAFolder = path.join(out, 'clusters', 'prod', 'kustomization-flux-system-apps.yaml');
+    const thrown = capture();
+    synthAndSummarize({ ...options, out: notAFolder }, runSynth, capture(), thrown);
+    expect(thrown.text).toMatch(/^synth failed: .*kustomization-flux-system-apps\.yaml: is a file, not a folder\n$/);
+  });
+});
+
+describe('npm run synth -- --watch', () => {
+  test('re-synthesizes on each save, reports a broken config and keeps watching', async () => {
+    const { configDir, out } = workspace();
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--watch', '--config-dir', configDir, '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const waiters: Array<{ pattern: RegExp; from: number; resolve: () => void }> = [];
+    const check = () => {
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(output.slice(waiter.from))) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    };
+    child.stdout.on('data', (chunk) => { output += chunk; check(); });
+    child.stderr.on('data', (chunk) => { output += chunk; check(); });
+    const next = (pattern: RegExp) => new Promise<void>((resolve) => { waiters.push({ pattern, from: output.length, resolve }); check(); });
+    try {
+      const prod = path.join(configDir, 'prod.yaml');
+      const original = fs.readFileSync(prod, 'utf8');
+      await next(/plan: this run changes 0 to add, 0 to change, 0 to remove\n/);
+
+      let result = next(/plan: [^\n]*\n/);
+      fs.writeFileSync(prod, original.replace('refreshInterval: 1h', 'refreshInterval: 2h'));
+      await result;
+      expect(output).toMatch(/prod\.yaml changed\n {2}wrote {3}infrastructure\/prod\/configs\/externalsecret-tailscale-tailscale-auth\.yaml/);
+      expect(fs.readFileSync(path.join(out, 'infrastructure/prod/configs/externalsecret-tailscale-tailscale-auth.yaml'), 'utf8')).toContain('refreshInterval: 2h');
+
+      result = next(/synth refused[^\n]*\n[^\n]*\n/);
+      fs.writeFileSync(prod, `${original}\nbad: [\n`);
+      await result;
+
+      // An editor's atomic save: a temporary file renamed over the original, twice.
+      for (const interval of ['3h', '1h']) {
+        result = next(/plan: [^\n]*\n/);
+        fs.writeFileSync(`${prod}.tmp`, original.replace('refreshInterval: 1h', `refreshInterval: ${interval}`));
+        fs.renameSync(`${prod}.tmp`, prod);
+        await result;
+        expect(fs.readFileSync(path.join(out, 'infrastructure/prod/configs/externalsecret-tailscale-tailscale-auth.yaml'), 'utf8'))
+          .toContain(`refreshInterval: ${interval}`);
+      }
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 30_000);
+});
