@@ -4,6 +4,7 @@
  */
 import { ConfigError, formatConfigIssue } from '../config/load';
 import { formatFinding } from '../policy';
+import { HelmUnavailableError } from '../pipeline/charts/tools';
 import { SynthOptions, SynthResult, synthesize } from '../pipeline/synth';
 import { Output } from './output';
 
@@ -14,6 +15,10 @@ export function synthesizeValidConfig(options: SynthOptions, stderr: Output, ref
   try {
     return synthesize(options);
   } catch (error) {
+    if (error instanceof HelmUnavailableError) {
+      stderr.write(`${refusal}: the HelmReleases cannot be rendered, so their pods cannot be checked; ${consequence}.\n${error.message}\n`);
+      return undefined;
+    }
     if (!(error instanceof ConfigError)) throw error;
     stderr.write(`${refusal}: the cluster config is invalid; ${consequence}.\n${error.issues.map(formatConfigIssue).join('\n')}\n`);
     return undefined;

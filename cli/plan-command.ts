@@ -7,7 +7,11 @@ import * as path from 'node:path';
 import { createColors } from 'picocolors';
 import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { printable, printableLines } from '../lib/printable';
-import { ObjectChange, Plan, planChanges } from '../pipeline/plan';
+import { defaultChartSources } from '../pipeline/charts/gate';
+import { planRendered, renderCommitted } from '../pipeline/charts/plan-rendered';
+import { HelmUnavailableError } from '../pipeline/charts/tools';
+import { ObjectChange, Plan, planChanges, sortChanges } from '../pipeline/plan';
+import { defaultSchemaRegistry } from '../pipeline/synth';
 import { describeTreeError, previewTree, TreePreview } from '../pipeline/tree-writer';
 import { gatedSynth } from './gated-synth';
 import { Output, parseCommandLine } from './output';
@@ -32,7 +36,8 @@ function value(raw: unknown): string {
 }
 
 function objectLabel(change: ObjectChange): string {
-  return printable(`${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`);
+  const object = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
+  return printable(change.renderedBy ? `${change.renderedBy} → ${object}` : object);
 }
 
 function fieldLines(change: ObjectChange): string[] {
@@ -139,7 +144,19 @@ function planCommand(argv: readonly string[], stdout: Output, stderr: Output, op
   if (!preview.state.exists) {
     stderr.write(`plan: ${printable(fluxDir)} does not exist, so every object is new: was flux/ deleted or moved? (synth would create it)\n`);
   }
-  const plan = planChanges(preview.state.owned, result.tree.files);
+  // What the committed HelmReleases render, to show what a chart or values change does in the cluster.
+  const kubernetesVersions = new Map(result.configs.map((loaded) => [loaded.config.cluster.name, loaded.config.cluster.kubernetesVersion]));
+  let rendered: ObjectChange[];
+  try {
+    const before = renderCommitted(preview.state.owned, kubernetesVersions, defaultSchemaRegistry(), defaultChartSources());
+    for (const problem of before.problems) stderr.write(`note: ${printable(problem, 1000)}; its rendered objects show as added\n`);
+    rendered = planRendered(before.releases, result.releases);
+  } catch (error) {
+    if (!(error instanceof HelmUnavailableError)) throw error;
+    stderr.write(`plan: ${error.message}\n`);
+    return 1;
+  }
+  const plan = { changes: sortChanges([...planChanges(preview.state.owned, result.tree.files).changes, ...rendered]) };
   stdout.write(args.markdown ? renderMarkdown(plan) : renderText(plan, createColors(stdout.isTTY === true && !process.env.NO_COLOR)));
   for (const note of preview.state.notes) stderr.write(`plan: note: ${printable(note, 1000)}\n`);
   if (preview.prepared.refusals.length > 0) {

@@ -12,7 +12,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TAILNET_POLICY_DIR } from '../lib/layout';
-import { CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
+import { CHARTS_DIR, CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
+import { ChartStore } from '../pipeline/charts/chart-store';
+import { defaultChartSources } from '../pipeline/charts/gate';
 import { formatExemption, formatNote } from '../policy';
 import { printable, printableLines } from '../lib/printable';
 import { describeTreeError, writeTree } from '../pipeline/tree-writer';
@@ -28,6 +30,7 @@ const USAGE = `usage: npm run synth -- [--cluster NAME]... [--config-dir DIR] [-
   --config-dir DIR   cluster configs (default: ${CONFIG_DIR}/)
   --out DIR          the Flux tree to write (default: ${FLUX_DIR}/); the tailnet policy fragments go to
                      ${TAILNET_POLICY_DIR}/ beside it
+  --charts DIR       the chart archives and lock HelmReleases render from (default: ${CHARTS_DIR}/)
   --prune-cluster NAME
                      remove the files of cluster NAME, whose config is gone (repeatable); without it
                      synth refuses to remove a cluster, since Flux would then prune all it runs
@@ -64,6 +67,7 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
       'cluster': { type: 'string', multiple: true },
       'config-dir': { type: 'string', default: path.join(REPO_ROOT, CONFIG_DIR) },
       'out': { type: 'string', default: path.join(REPO_ROOT, FLUX_DIR) },
+      'charts': { type: 'string' },
       'timings': { type: 'boolean' },
       'prune-cluster': { type: 'string', multiple: true },
       'fsync': { type: 'boolean' },
@@ -90,7 +94,8 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
     }
     return startWatch({ argv, configDir: args['config-dir']!, out: args.out! }, runSynth, stdout, stderr);
   }
-  const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules }, stderr,
+  const charts = args.charts === undefined ? undefined : { ...defaultChartSources(), charts: new ChartStore(args.charts, true) };
+  const result = synthesizeValidConfig({ configDir: args['config-dir']!, clusters: args.cluster, rules: selection.rules, charts }, stderr,
     'synth refused', 'nothing was written');
   if (!result) return 1;
   const report = (summary: string, extra?: Record<string, unknown>) => renderReport(format as Exclude<typeof format, 'text'>, {
@@ -147,6 +152,13 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
     const phases = { ...result.timings, write: performance.now() - writeStarted };
     // Machine formats own stdout; timings are for the person watching.
     (format === 'text' ? stdout : stderr).write(`timings: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`).join(', ')}\n`);
+  }
+  // What each HelmRelease rendered; machine formats own stdout.
+  for (const [cluster, releases] of result.releases) {
+    for (const release of releases) {
+      (format === 'text' ? stdout : stderr).write(`rendered [${cluster}] ${printable(release.label)} (chart ${printable(release.chart.chart)} `
+        + `${printable(release.chart.version)}): ${release.objects.length} objects gated, none written\n`);
+    }
   }
   const clusters = printable(result.configs.map((loaded) => loaded.config.cluster.name).join(', '));
   const skipped = selection.leftOut.length > 0 ? `, rules not run: ${selection.leftOut.map((rule) => rule.id).join(', ')}` : '';

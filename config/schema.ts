@@ -12,6 +12,7 @@ import {
 import { GO_DURATION } from '../lib/durations';
 import { describeKubernetesSchemaVersions, KUBERNETES_SCHEMA_VERSIONS } from '../lib/kubernetes-versions';
 import { ESC_NAME, escNameProblem, escPathProblem } from '../lib/esc';
+import { chartVersionProblem, parseSetPath } from '../lib/helm';
 import { dnsLabelProblem, dnsSubdomainProblem, hostPathProblem, secretKeyProblem } from '../lib/kubernetes-names';
 import { HOSTNAME_SUFFIX, TAILSCALE_TAG } from '../lib/tailscale';
 import { cidrContains, cidrsOverlap, isCanonicalCidr, isIpv4Address } from '../lib/network';
@@ -190,6 +191,47 @@ const SecretSchema = v.strictObject({
   ),
 });
 
+const AppSchema = v.strictObject({
+  name: v.pipe(dnsLabel('the app name'), v.description('Name of the HelmRepository, the HelmRelease and the Helm release.')),
+  namespace: v.pipe(dnsLabel('the namespace'), v.description('Namespace of the release; declare it under namespaces: with its Pod Security level.')),
+  chart: v.strictObject({
+    repository: v.pipe(
+      v.string(),
+      v.regex(/^(https?|oci):\/\/[^\s/]+/, (issue) => `expected the chart repository URL (https://… or oci://…), got ${received(issue)}`),
+      v.description('Helm repository URL, as `helm repo add` takes it.'),
+    ),
+    name: dnsLabel('the chart name'),
+    version: v.pipe(
+      v.string(),
+      v.check((version) => chartVersionProblem(version) === undefined, (issue) => `chart version ${chartVersionProblem(String(issue.input))}`),
+      v.description('Exact chart version; its archive must be vendored in charts/ (npm run charts).'),
+    ),
+  }),
+  secrets: v.pipe(
+    v.optional(v.array(dnsLabel('the name of a Secret declared under secrets:')), []),
+    v.description('Synced Secrets (declared under secrets:, same namespace) the chart\'s pods read, as configured in values.'),
+  ),
+  valuesFrom: v.pipe(
+    v.optional(v.array(v.strictObject({
+      secret: dnsLabel('the name of a Secret declared under secrets:'),
+      key: secretKey,
+      targetPath: v.pipe(
+        v.string(),
+        v.check((path) => {
+          try {
+            parseSetPath(path);
+            return true;
+          } catch {
+            return false;
+          }
+        }, (issue) => `expected a values path such as global.pgConfig.host, got ${received(issue)}`),
+      ),
+    })), []),
+    v.description('Chart values that live in ESC: each reads one key of a synced Secret into a values path (HelmRelease valuesFrom, targetPath).'),
+  ),
+  values: v.pipe(v.optional(v.record(v.string(), v.unknown()), {}), v.description('Chart values (HelmRelease spec.values). Never a credential: use secrets and valuesFrom.')),
+});
+
 type PathItem = v.IssuePathItem;
 
 /** Builds valibot path items for `keys` inside `input`, so cross-field issues point at a field. */
@@ -219,11 +261,12 @@ const ClusterConfigShapeSchema = v.strictObject({
   alerts: v.pipe(v.optional(AlertsSchema), v.description('Flux alerts for failing layers and HelmReleases; leave out for none.')),
   namespaces: v.optional(v.array(NamespaceSchema), []),
   secrets: v.array(SecretSchema),
+  apps: v.optional(v.array(AppSchema), []),
 });
 
 /** Rules that relate one field to another; each issue points at the field to change. */
 function checkRelations(config: ClusterConfigShape, report: (keys: Array<string | number>, message: string) => void): void {
-  const { cluster, tailscale, namespaces, secrets } = config;
+  const { cluster, tailscale, namespaces, secrets, apps } = config;
   const clusterCidrs = [['podCidr', cluster.podCidr], ['serviceCidr', cluster.serviceCidr]] as const;
 
   if (cidrsOverlap(cluster.podCidr, cluster.serviceCidr)) {
@@ -347,6 +390,28 @@ function checkRelations(config: ClusterConfigShape, report: (keys: Array<string 
       report(['alerts', 'secret'], `secret ${ALERTS_NAMESPACE}/${secret.name} has no key address (notification-controller reads the provider's URL from it)`);
     }
   }
+
+  const appNames = new Map<string, number>();
+  apps.forEach((app, index) => {
+    const id = `${app.namespace}/${app.name}`;
+    if (appNames.has(id)) report(['apps', index, 'name'], `app ${id} is already declared at apps[${appNames.get(id)}]`);
+    else appNames.set(id, index);
+    if (!namespaces.some((namespace) => namespace.name === app.namespace)) {
+      report(['apps', index, 'namespace'], `namespace ${app.namespace} is not declared under namespaces: declare it with its Pod Security level (the gate checks the chart's pods against it)`);
+    }
+    const declaredSecret = (name: string) => secrets.find((secret) => secret.namespace === app.namespace && secret.name === name);
+    app.secrets.forEach((name, secretIndex) => {
+      if (!declaredSecret(name)) report(['apps', index, 'secrets', secretIndex], `no secret ${app.namespace}/${name} is declared under secrets:`);
+    });
+    app.valuesFrom.forEach((entry, entryIndex) => {
+      const secret = declaredSecret(entry.secret);
+      if (!secret) {
+        report(['apps', index, 'valuesFrom', entryIndex, 'secret'], `no secret ${app.namespace}/${entry.secret} is declared under secrets:`);
+      } else if (!(entry.key in secret.data)) {
+        report(['apps', index, 'valuesFrom', entryIndex, 'key'], `secret ${app.namespace}/${entry.secret} has no key ${entry.key} (it has ${Object.keys(secret.data).join(', ')})`);
+      }
+    });
+  });
 
   const authKey = secrets.find((secret) => secret.namespace === TAILSCALE_NAMESPACE && secret.name === tailscale.authKeySecret.name);
   if (!authKey) {

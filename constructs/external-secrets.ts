@@ -12,11 +12,10 @@ import {
 import { HelmRepository } from '../imports/flux-helmrepository-source.toolkit.fluxcd.io';
 import { EXTERNAL_SECRETS_CHART, PULUMI_ESC_STORE_NAME, PULUMI_TOKEN_SECRET } from '../lib/constants';
 import { escNameProblem, escPathProblem } from '../lib/esc';
+import { chartVersionProblem } from '../lib/helm';
 import { assertValid, dnsLabelProblem, dnsSubdomainProblem, secretKeyProblem } from '../lib/kubernetes-names';
 import { assertDuration } from '../lib/durations';
 
-/** An exact chart version: Flux would float on a range such as `2.x`, and a float is not a pin. */
-const EXACT_VERSION = /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
 
 /** Requests and limits of one container, in Kubernetes quantity syntax. */
 export interface ContainerResources {
@@ -70,9 +69,8 @@ export class ExternalSecretsOperator extends Construct {
     assertValid('namespace', props.namespace, dnsLabelProblem);
     this.namespace = props.namespace;
     this.chartVersion = props.chartVersion ?? EXTERNAL_SECRETS_CHART.version;
-    if (!EXACT_VERSION.test(this.chartVersion)) {
-      throw new Error(`chartVersion ${JSON.stringify(this.chartVersion)} must be an exact version such as "${EXTERNAL_SECRETS_CHART.version}", not a range`);
-    }
+    const versionProblem = chartVersionProblem(this.chartVersion);
+    if (versionProblem) throw new Error(`chartVersion ${versionProblem}`);
     const interval = props.interval ?? '1h';
     assertDuration('interval', interval);
     const retries = props.retries ?? 3;
@@ -212,6 +210,14 @@ export interface SyncedSecretProps {
    * @default '1h'
    */
   readonly refreshInterval?: string;
+
+  /**
+   * Labels on the Secret ESO writes, e.g. `reconcile.fluxcd.io/watch: Enabled` on a Secret a
+   * HelmRelease reads through `valuesFrom`. Set through the ExternalSecret's target template, which
+   * sets metadata only: the Secret keeps the fetched keys as they are.
+   * @default - none
+   */
+  readonly secretLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -258,6 +264,7 @@ export class SyncedSecret extends Construct {
           name: this.name,
           creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
           deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+          ...(props.secretLabels && Object.keys(props.secretLabels).length > 0 ? { template: { metadata: { labels: { ...props.secretLabels } } } } : {}),
         },
         data: entries.map(([secretKey, key]) => ({ secretKey, remoteRef: { key } })),
       },

@@ -5,3 +5,4 @@ export * from './flux';
 export * from './namespace';
 export * from './tailscale';
 export * from './verify';
+export * from './helm-app';

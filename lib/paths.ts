@@ -28,3 +28,13 @@ export const FLUX_DIR = 'flux';
 
 /** Compiled schema validators, reused between runs (see policy/schema/validator.ts). */
 export const VALIDATOR_CACHE_DIR = 'node_modules/.cache/oceanid-cluster/validators';
+
+/** Vendored chart archives (`<chart>-<version>.tgz`, as `helm pull` names them) and their lock. */
+export const CHARTS_DIR = 'charts';
+export const CHARTS_LOCK_FILE = 'charts.lock.json';
+
+/** helm and kubectl extracted from their npm package, once per package version. */
+export const TOOLS_CACHE_DIR = 'node_modules/.cache/oceanid-cluster/tools';
+
+/** Rendered HelmReleases, keyed by everything the render depends on (see pipeline/charts/render-cache.ts). */
+export const RENDER_CACHE_DIR = 'node_modules/.cache/oceanid-cluster/renders';

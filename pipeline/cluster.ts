@@ -15,12 +15,12 @@ import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterConfig } from '../config/schema';
 import {
-  EgressProxy, ExternalSecretsOperator, FluxAlerts, FluxLayer, NodeSelection, PodSecurityNamespace, PulumiEscStore, SuccessCriteria, SyncedSecret,
-  TailscaleDaemonSet, TcpEndpoint,
+  EgressProxy, ExternalSecretsOperator, FluxAlerts, FluxLayer, HelmApp, NodeSelection, PodSecurityNamespace, PulumiEscStore, SuccessCriteria,
+  SyncedSecret, TailscaleDaemonSet, TcpEndpoint,
 } from '../constructs';
 import {
-  ALERTS_NAMESPACE, DEFAULT_ECHO_URL, EGRESS_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE, MANAGED_BY, PART_OF, RECOMMENDED_LABELS, TAILSCALE_NAMESPACE,
-  VERIFY_NAMESPACE,
+  ALERTS_NAMESPACE, DEFAULT_ECHO_URL, EGRESS_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE, FLUX_WATCH_ENABLED, FLUX_WATCH_LABEL, MANAGED_BY, PART_OF,
+  RECOMMENDED_LABELS, TAILSCALE_NAMESPACE, VERIFY_NAMESPACE,
 } from '../lib/constants';
 import { CLUSTER_SECRET_STORE_HEALTH, EXTERNAL_SECRET_HEALTH } from '../lib/health-checks';
 import { CLUSTER_ENTRY, kustomizationPath, Layer, LAYER_DEPENDENCIES, LAYERS, TreeFolder, treeFolder } from '../lib/layout';
@@ -62,16 +62,40 @@ function addControllers(chart: LayerChart, config: ClusterConfig, policyVersion:
   new ExternalSecretsOperator(chart, 'external-secrets', { namespace: EXTERNAL_SECRETS_NAMESPACE });
 }
 
-function addConfigs(chart: LayerChart, config: ClusterConfig): void {
+/** Synced Secrets by `namespace/name`, for the apps that read them. */
+type SyncedSecrets = ReadonlyMap<string, SyncedSecret>;
+
+function addConfigs(chart: LayerChart, config: ClusterConfig): SyncedSecrets {
   const store = new PulumiEscStore(chart, 'pulumi-esc', {
     organization: config.esc.organization,
     project: config.esc.project,
     environment: config.esc.environment,
     namespaces: config.secrets.map((secret) => secret.namespace),
   });
+  // Secrets a HelmRelease reads through valuesFrom carry Flux's watch label: a change in ESC then
+  // upgrades the release as soon as ESO syncs it, not at the release's next interval.
+  const watched = new Set(config.apps.flatMap((app) => app.valuesFrom.map((entry) => `${app.namespace}/${entry.secret}`)));
+  const synced = new Map<string, SyncedSecret>();
   for (const secret of config.secrets) {
-    new SyncedSecret(chart, `secret-${secret.namespace}-${secret.name}`, {
+    const id = `${secret.namespace}/${secret.name}`;
+    synced.set(id, new SyncedSecret(chart, `secret-${secret.namespace}-${secret.name}`, {
       name: secret.name, namespace: secret.namespace, store, data: secret.data, refreshInterval: secret.refreshInterval,
+      secretLabels: watched.has(id) ? { [FLUX_WATCH_LABEL]: FLUX_WATCH_ENABLED } : undefined,
+    }));
+  }
+  return synced;
+}
+
+function addApps(chart: LayerChart, config: ClusterConfig, secrets: SyncedSecrets): void {
+  for (const app of config.apps) {
+    const secret = (name: string) => secrets.get(`${app.namespace}/${name}`)!;
+    new HelmApp(chart, `app-${app.namespace}-${app.name}`, {
+      name: app.name,
+      namespace: app.namespace,
+      source: { repository: app.chart.repository, chart: app.chart.name, version: app.chart.version },
+      values: app.values,
+      valuesFrom: app.valuesFrom.map((entry) => ({ secret: secret(entry.secret), key: entry.key, targetPath: entry.targetPath })),
+      secrets: app.secrets.map(secret),
     });
   }
   if (config.alerts) {
@@ -169,10 +193,11 @@ export function synthesizeCluster(config: ClusterConfig): SynthesizedCluster {
   const controllers = chart(Layer.CONTROLLERS);
   addControllers(controllers, config, policyVersion);
   const configs = chart(Layer.CONFIGS);
-  addConfigs(configs, config);
+  const secrets = addConfigs(configs, config);
   const network = chart(Layer.NETWORK);
   const proxies = addNetwork(network, config);
   const apps = chart(Layer.APPS);
+  addApps(apps, config, secrets);
   const verify = chart(Layer.VERIFY);
   addVerify(verify, config, proxies);
   const entry = new LayerChart(app, CLUSTER_ENTRY, treeFolder(cluster, CLUSTER_ENTRY));

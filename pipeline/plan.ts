@@ -33,6 +33,8 @@ export interface ObjectChange {
   readonly file: string;
   readonly fields: readonly FieldChange[];
   readonly warnings: readonly string[];
+  /** Set for an object a HelmRelease renders (`HelmRelease apps/x`): it is in the cluster, not in flux/. */
+  readonly renderedBy?: string;
 }
 
 export interface Plan {
@@ -122,12 +124,7 @@ export function planChanges(committed: ReadonlyMap<string, string>, next: Readon
       changes.push({ change: 'added', ...describe(object), fields: [], warnings: [] });
       continue;
     }
-    const fields = diff(old.manifest, object.manifest).map((entry): FieldChange => ({
-      path: formatFieldPath(entry.path as PathSegment[]),
-      kind: entry.type === 'CREATE' ? 'added' : entry.type === 'REMOVE' ? 'removed' : 'changed',
-      before: 'oldValue' in entry ? entry.oldValue : undefined,
-      after: 'value' in entry ? entry.value : undefined,
-    }));
+    const fields = fieldChanges(old.manifest, object.manifest);
     const moved = old.layer !== object.layer
       ? [`moves from layer ${old.layer} to ${object.layer}: if ${old.layer} reconciles before ${object.layer} takes it over, Flux prunes it and re-creates it`]
       : [];
@@ -136,7 +133,22 @@ export function planChanges(committed: ReadonlyMap<string, string>, next: Readon
   for (const [key, object] of before) {
     if (!after.has(key)) changes.push({ change: 'removed', ...describe(object), fields: [], warnings: removalWarnings(object, [after, before]) });
   }
-  changes.sort((a, b) => a.cluster.localeCompare(b.cluster) || folderRank(a.layer) - folderRank(b.layer) || a.layer.localeCompare(b.layer)
+  return { changes: sortChanges(changes) };
+}
+
+/** Field-level differences between two versions of one object. */
+export function fieldChanges(before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
+  return diff(before, after).map((entry): FieldChange => ({
+    path: formatFieldPath(entry.path as PathSegment[]),
+    kind: entry.type === 'CREATE' ? 'added' : entry.type === 'REMOVE' ? 'removed' : 'changed',
+    before: 'oldValue' in entry ? entry.oldValue : undefined,
+    after: 'value' in entry ? entry.value : undefined,
+  }));
+}
+
+/** Plan order: cluster, layer in apply order, then the tree's objects before what HelmReleases render, kind, namespace, name. */
+export function sortChanges(changes: readonly ObjectChange[]): ObjectChange[] {
+  return [...changes].sort((a, b) => a.cluster.localeCompare(b.cluster) || folderRank(a.layer) - folderRank(b.layer) || a.layer.localeCompare(b.layer)
+    || (a.renderedBy ?? '').localeCompare(b.renderedBy ?? '')
     || a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name));
-  return { changes };
 }

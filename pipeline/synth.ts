@@ -5,7 +5,9 @@
  */
 import * as path from 'node:path';
 import { ConfigError, LoadedConfig, loadClusterConfigs } from '../config/load';
-import { Exemption, Finding, GateNote, Rule, runGate, SchemaRegistry } from '../policy';
+import { Exemption, Finding, GateNote, Rule, SchemaRegistry } from '../policy';
+import { ChartSources, defaultChartSources, gateWithCharts } from './charts/gate';
+import { RenderedRelease } from './charts/render';
 import { FileRuleOutcomeCache } from './cel-cache';
 import { synthesizeCluster } from './cluster';
 import { clusterFolders } from '../lib/layout';
@@ -32,6 +34,11 @@ export interface SynthOptions {
    * @default - every rule
    */
   readonly rules?: readonly Rule[];
+  /**
+   * Chart archives, render cache and helm for rendering HelmReleases.
+   * @default - charts/ with its lock, the render cache in node_modules/.cache, helm from HELM, PATH or npm
+   */
+  readonly charts?: ChartSources;
 }
 
 export interface ClusterFinding {
@@ -54,6 +61,7 @@ export interface SynthTimings {
   readonly config: number;
   readonly build: number;
   readonly render: number;
+  /** Rendering HelmReleases and gating the tree with what they render. */
   readonly gate: number;
 }
 
@@ -65,6 +73,8 @@ export interface SynthResult {
   readonly tailnetPolicies: ReadonlyMap<string, string>;
   readonly findings: readonly ClusterFinding[];
   readonly exemptions: readonly ClusterExemption[];
+  /** Per cluster, what its HelmReleases render (gated, never written). */
+  readonly releases: ReadonlyMap<string, readonly RenderedRelease[]>;
   /** What the gate could not check (CEL transition rules, ...), shown with the summary. */
   readonly notes: readonly ClusterNote[];
   /** Folders of flux/ this run owns; undefined when it covers every cluster. */
@@ -86,6 +96,7 @@ export function defaultSchemaRegistry(): SchemaRegistry {
 
 /**
  * @throws ConfigError when a config file is invalid (every problem of every file listed)
+ * @throws HelmUnavailableError when a HelmRelease must be rendered and no usable helm exists
  */
 export function synthesize(options: SynthOptions): SynthResult {
   const marks = [performance.now()];
@@ -115,23 +126,26 @@ export function synthesize(options: SynthOptions): SynthResult {
   const exemptions: ClusterExemption[] = [];
   const notes: ClusterNote[] = [];
   const celCache = new FileRuleOutcomeCache();
+  const charts = options.charts ?? defaultChartSources();
+  const releases = new Map<string, readonly RenderedRelease[]>();
   for (const loaded of configs) {
     const cluster = loaded.config.cluster.name;
-    const gate = runGate(tree.universes.get(cluster) ?? [], {
+    const gate = gateWithCharts(tree.universes.get(cluster) ?? [], {
       schemas,
       celCache,
       kubernetesMinor: Number(loaded.config.cluster.kubernetesVersion.split('.')[1]),
       texts: [{ file: configFiles.get(cluster)!, text: loaded.text }],
       rules: options.rules,
-    });
+    }, charts, loaded.config.cluster.kubernetesVersion);
     findings.push(...gate.findings.map((finding) => ({ cluster, finding })));
     exemptions.push(...gate.exemptions.map((exemption) => ({ cluster, exemption })));
     notes.push(...gate.notes.map((note) => ({ cluster, note })));
+    releases.set(cluster, gate.releases);
   }
   celCache.save();
   marks.push(performance.now());
   const scopes = options.clusters && options.clusters.length > 0 ? configs.flatMap((loaded) => clusterFolders(loaded.config.cluster.name)) : undefined;
   const [config, build, render, gate] = marks.slice(1).map((mark, index) => mark - marks[index]);
   const tailnetPolicies = new Map(configs.map((loaded) => [tailnetPolicyFile(loaded.config.cluster.name), renderTailnetPolicy(loaded.config)]));
-  return { timings: { config, build, render, gate }, configs, tree, tailnetPolicies, findings, exemptions, notes, scopes };
+  return { timings: { config, build, render, gate }, configs, tree, tailnetPolicies, findings, exemptions, releases, notes, scopes };
 }

@@ -22,6 +22,7 @@ export type { RuleSelection } from './rules';
 export { SchemaRegistry } from './schema';
 export { SUPPORTED_EXTENSIONS } from './cel';
 export type { RuleOutcome, RuleOutcomeCache } from './cel';
+export { HELM_RENDER_RULE } from './helm-render';
 export { NEWEST_POLICY_MINOR } from './pod-security';
 
 export interface GateOptions {
@@ -117,7 +118,9 @@ export function formatFinding(finding: Finding, cluster?: string): string {
     ? `${finding.object.kind} ${finding.object.namespace ? `${finding.object.namespace}/` : ''}${finding.object.name}`
     : undefined;
   const file = finding.source ? `${finding.source.file}${finding.source.line ? `:${finding.source.line}` : ''}` : undefined;
-  const where = [cluster ? `[${cluster}]` : undefined, object, file ? `(${file})` : undefined, finding.path].filter(Boolean).join(' ');
+  // A rendered object is named through the HelmRelease that renders it: `HelmRelease apps/x → Deployment apps/y (chart x 1.0.0)`.
+  const subject = finding.source?.renderedBy && object ? `${finding.source.renderedBy} → ${object}` : object;
+  const where = [cluster ? `[${cluster}]` : undefined, subject, file ? `(${file})` : undefined, finding.path].filter(Boolean).join(' ');
   return `${printable(where, 1000)}: ${printable(finding.message, 1000)}\n    fix: ${printable(finding.fix, 1000)}`;
 }
 

@@ -24,9 +24,13 @@ function isBootstrapSecret(namespace: string, name: string): boolean {
 }
 
 /** Keys an ExternalSecret writes into its target, or undefined when they cannot be known statically. */
-function externalSecretKeys(externalSecret: ManifestObject): Set<string> | undefined {
+export function externalSecretKeys(externalSecret: ManifestObject): Set<string> | undefined {
   const spec = asRecord(externalSecret.manifest.spec);
-  if (asArray(spec?.dataFrom).length > 0 || asRecord(asRecord(spec?.target)?.template)) return undefined;
+  const template = asRecord(asRecord(spec?.target)?.template);
+  // A template that only sets metadata (labels) keeps the fetched keys as they are (ESO falls back to
+  // the provider's data when the template has no data and no templateFrom).
+  const templatesData = template && (Object.keys(asRecord(template.data) ?? {}).length > 0 || asArray(template.templateFrom).length > 0);
+  if (asArray(spec?.dataFrom).length > 0 || templatesData) return undefined;
   return new Set(asArray(spec?.data).map((entry) => asRecord(entry)?.secretKey).filter((key): key is string => typeof key === 'string'));
 }
 

@@ -15,6 +15,7 @@
 import { crdCelRules } from './cel';
 import { EXEMPTION_RULE, exemptionProblems } from './exemptions';
 import { externalSecretData } from './external-secrets-webhook';
+import { helmRender } from './helm-render';
 import { containerImage, imagePinned } from './images';
 import { namespacePruneDisabled, podSecurityLabels, podSecurityPinned } from './namespaces';
 import { podSecurity } from './pod-security';
@@ -56,6 +57,7 @@ export const RULES: readonly Rule[] = [
   containerImage,
   secretStoreConditions,
   externalSecretData,
+  helmRender,
   // house: this repo's policy
   namespaceStated,
   podSecurityPinned,

@@ -40,7 +40,8 @@ function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, 
 function secretsWithData(objects: readonly ManifestObject[]): Finding[] {
   const findings: Finding[] = [];
   for (const object of objects) {
-    if (kindOf(object) !== 'Secret' || groupOf(object) !== '') continue;
+    // A Secret a chart generates in the cluster (a random Django key, a webhook certificate) is not in Git.
+    if (kindOf(object) !== 'Secret' || groupOf(object) !== '' || object.source?.renderedBy) continue;
     for (const field of ['data', 'stringData']) {
       const content = object.manifest[field];
       if (content !== undefined && content !== null && (typeof content !== 'object' || Object.keys(asRecord(content) ?? {}).length > 0)) {

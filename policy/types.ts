@@ -9,6 +9,11 @@ export interface SourceRef {
   readonly file: string;
   readonly line?: number;
   readonly locate?: (path: readonly PathSegment[]) => number | undefined;
+  /**
+   * Set on objects Helm rendered from a HelmRelease (`HelmRelease apps/label-studio`); `file` then
+   * names the chart (`chart label-studio 2.0.5`). Such objects are never written to flux/.
+   */
+  readonly renderedBy?: string;
 }
 
 /** One object of the universe: a parsed YAML document (or an object about to be written). */
@@ -29,7 +34,7 @@ export interface Finding {
   /** The id of the rule that found it (see policy/rules.ts). */
   readonly rule: string;
   readonly object?: ObjectRef;
-  readonly source?: { readonly file: string; readonly line?: number };
+  readonly source?: { readonly file: string; readonly line?: number; readonly renderedBy?: string };
   /** Field path inside the object, e.g. `spec.template.spec.containers[0].image`. */
   readonly path?: string;
   readonly message: string;

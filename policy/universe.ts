@@ -126,7 +126,7 @@ export function findingAt(rule: string, object: ManifestObject, path: readonly P
   return {
     rule,
     object: refOf(object),
-    source: object.source ? { file: object.source.file, line } : undefined,
+    source: object.source ? { file: object.source.file, line, ...(object.source.renderedBy ? { renderedBy: object.source.renderedBy } : {}) } : undefined,
     path: path.length > 0 ? formatFieldPath(path) : undefined,
     message,
     fix,

@@ -25,6 +25,7 @@ const ENTRY_POINTS = {
   main: 'main.ts',
   check: 'cli/check.ts',
   plan: 'cli/plan.ts',
+  charts: 'cli/charts.ts',
   import: 'scripts/import.ts',
   'config-schema': 'scripts/config-schema.ts',
   docs: 'scripts/docs.ts',

@@ -77,10 +77,6 @@ export function schemas(): ReturnType<typeof defaultSchemaRegistry> {
   return registry;
 }
 
-export function kubectlAvailable(): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, 'kubectl')));
-}
-
 /** The findings of the rules with these ids (exemptions applied) for these manifests, in the gate's order. */
 export function findingsOf(ruleIds: readonly string[], manifests: ReadonlyArray<Record<string, unknown>>, options: Partial<GateOptions> = {}): Finding[] {
   const rules = ruleIds.map((id) => ruleById(id) ?? (() => { throw new Error(`no rule ${id}`); })()) as Rule[];

@@ -117,6 +117,8 @@ export class SchemaRegistry {
   private bundle?: SchemaBundle;
   private readonly indexes = new Map<string, KindIndex>();
   private readonly cachePrefix: string;
+  /** Identifies the bundle and validator code (content hash, cache format, ajv version): equal ids validate alike. */
+  readonly id: string;
   private readonly validators = new Map<string, LoadedValidator>();
   /** False once the cache folder refused a write: from then on validators live in memory only. */
   private cacheWritable = true;
@@ -128,6 +130,7 @@ export class SchemaRegistry {
   constructor(private readonly bundleFile: string, cacheDir: string) {
     const hash = crypto.createHash('sha256').update(fs.readFileSync(bundleFile)).update(`${CACHE_FORMAT} ajv ${AJV_VERSION}`).digest('hex').slice(0, 16);
     this.cachePrefix = path.join(cacheDir, hash);
+    this.id = hash;
   }
 
   /** The schemas of one bundled Kubernetes version (`1.33`); throws for a version the bundle lacks. */
@@ -139,6 +142,22 @@ export class SchemaRegistry {
       validate: (group, version, kind, object) => this.validate(kubernetesVersion, group, version, kind, object),
       validateWith: (schema, object) => this.validateWith(kubernetesVersion, schema, object),
     };
+  }
+
+  /**
+   * Every `group/version/Kind` served at a Kubernetes version (`v1/Kind` for the core group), as
+   * `helm template --api-versions` takes them, sorted: what `.Capabilities.APIVersions.Has` sees.
+   */
+  servedApiVersions(kubernetesVersion: string): string[] {
+    const out: string[] = [];
+    for (const [group, kinds] of Object.entries(this.kindIndex(kubernetesVersion))) {
+      for (const [kind, summary] of Object.entries(kinds)) {
+        for (const [version, { served }] of Object.entries(summary.versions)) {
+          if (served) out.push(`${group === '' ? '' : `${group}/`}${version}/${kind}`);
+        }
+      }
+    }
+    return out.sort();
   }
 
   private validate(kubernetesVersion: string, group: string, version: string, kind: string, object: unknown): SchemaIssue[] {

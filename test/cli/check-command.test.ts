@@ -480,5 +480,33 @@ describe('a hand edit of the committed tree: readiness', () => {
     const result = run(path.join(out, 'flux'));
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('this layer waits on ExternalSecret without a health check expression for them');
+describe('npm run check --charts: HelmReleases written by hand are rendered and gated', () => {
+  const namespace = YAML.parse(fs.readFileSync(path.join(FIXTURES, 'restricted-app/namespace.yaml'), 'utf8'));
+  const repository = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'charts', namespace: 'shop' },
+    spec: { url: 'https://charts.example.org/', interval: '1h' } };
+  const release = (name: string, chart: string, version: string) => ({
+    apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name, namespace: 'shop' },
+    spec: { interval: '1h', chart: { spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'charts' } } } },
+  });
+
+  test('a chart from any repository, found in DIR (no lock there), is rendered; its pods meet the namespace\'s Pod Security', () => {
+    const charts = tempDir();
+    fs.copyFileSync(path.join(REPO_ROOT, 'charts/label-studio-2.0.5.tgz'), path.join(charts, 'label-studio-2.0.5.tgz'));
+    const files = tempDir();
+    fs.writeFileSync(path.join(files, 'all.yaml'), [namespace, repository, release('label-studio', 'label-studio', '2.0.5'), release('eso', 'external-secrets', '9.9.9')]
+      .map((manifest) => YAML.stringify(manifest)).join('---\n'));
+    const { code, stdout } = run('--charts', charts, '--kubernetes-version', '1.33', files);
+    expect(code).toBe(1);
+    expect(stdout).toContain('HelmRelease shop/label-studio → Deployment shop/label-studio-ls-app (chart label-studio 2.0.5) spec.template.spec: '
+      + 'its pods would be forbidden: violates PodSecurity "restricted:v1.33"');
+    expect(stdout).toContain(`HelmRelease shop/eso (${path.join(files, 'all.yaml')}:`);
+    expect(stdout).toContain(`cannot render: chart external-secrets 9.9.9 from https://charts.example.org/: ${path.join(charts, 'external-secrets-9.9.9.tgz')} is missing`);
+    expect(stdout).toMatch(/rendered by 1 HelmRelease\(s\): \d+ problem\(s\)/);
+  });
+
+  test('the committed prod tree, with everything its HelmReleases render, is clean', () => {
+    const { code, stdout } = run(...['clusters', 'infrastructure', 'apps'].map((folder) => path.join(REPO_ROOT, 'flux', folder, 'prod')));
+    expect(stdout).toMatch(/check: \d+ object\(s\) in \d+ file\(s\) and 24 rendered by 2 HelmRelease\(s\): clean/);
+    expect(code).toBe(0);
   });
 });

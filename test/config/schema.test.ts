@@ -74,7 +74,7 @@ const BROKEN: Array<[string, Change, string]> = [
     'tailscale.exitNode.tailnetIp: expected the exit node\'s Tailscale IPv4 address, inside 100.64.0.0/10, got "192.168.1.10"'],
   ['a missing ESC environment', (d) => { delete d.esc.environment; }, 'esc.environment: required field is missing'],
   ['a duplicate secret target', (d) => { d.secrets.push({ ...d.secrets[1] }); },
-    'secrets[3].name: secret apps/labelstudio-s3-credentials is already declared at secrets[1]: two ExternalSecrets would fight over one Secret'],
+    'secrets[5].name: secret apps/labelstudio-s3-credentials is already declared at secrets[1]: two ExternalSecrets would fight over one Secret'],
   ['clients accepting routes that overlap the cluster CIDRs', (d) => { d.tailscale.clients.acceptRoutes = true; },
     'tailscale.clients.acceptRoutes: clients would accept the exit node\'s route 10.42.0.0/16, which overlaps this cluster\'s podCidr 10.42.0.0/16'],
   ['project:path ESC keys', (d) => { d.secrets[1].data.AWS_ACCESS_KEY_ID = 'oceanid-cluster:aws.labelStudio.accessKeyId'; },
@@ -147,6 +147,16 @@ const BROKEN: Array<[string, Change, string]> = [
   ['a verify endpoint on port 0', (d) => { d.verify.endpoints[0].port = 0; }, 'verify.endpoints[0].port: expected a TCP port from 1 to 65535, got 0'],
   ['a string where a boolean belongs', (d) => { d.tailscale.clients.useExitNode = 'yes'; },
     'tailscale.clients.useExitNode: expected boolean, got "yes"'],
+  ['a chart version range', (d) => { d.apps[0].chart.version = '~2.0'; },
+    'apps[0].chart.version: chart version "~2.0" is not an exact version (such as 2.0.5)'],
+  ['an app in an undeclared namespace', (d) => { d.apps[0].namespace = 'labelstudio'; },
+    'apps[0].namespace: namespace labelstudio is not declared under namespaces: declare it with its Pod Security level'],
+  ['an app reading a Secret nobody declares', (d) => { d.apps[0].secrets.push('labelstudio-redis'); },
+    'apps[0].secrets[2]: no secret apps/labelstudio-redis is declared under secrets:'],
+  ['valuesFrom a key the Secret does not hold', (d) => { d.apps[0].valuesFrom[0].key = 'BUCKET'; },
+    'apps[0].valuesFrom[0].key: secret apps/labelstudio-settings has no key BUCKET (it has S3_BUCKET, S3_REGION, POSTGRES_HOST, POSTGRES_USER, POSTGRES_DATABASE)'],
+  ['a targetPath in --set syntax', (d) => { d.apps[0].valuesFrom[0].targetPath = 'a=b'; },
+    'apps[0].valuesFrom[0].targetPath: expected a values path such as global.pgConfig.host, got "a=b"'],
 ];
 
 describe('broken configs are refused with the file, line, field and what is expected', () => {

@@ -52,7 +52,7 @@ describe('ExternalSecretsOperator', () => {
   });
 
   test.each(['2.x', '>=2.9.0', '2.9', 'latest'])('fails on the version range %j', (chartVersion) => {
-    expect(() => operator({ chartVersion })).toThrow(`chartVersion ${JSON.stringify(chartVersion)} must be an exact version`);
+    expect(() => operator({ chartVersion })).toThrow(`chartVersion ${JSON.stringify(chartVersion)} is not an exact version`);
   });
 
   test('fails on a bad interval or retry count', () => {

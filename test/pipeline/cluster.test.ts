@@ -58,7 +58,12 @@ describe.each(['prod', 'dev'] as const)('the %s tree', (cluster) => {
   test('each object lands in the layer that needs it', () => {
     const folderOf = (kind: string) => [...new Set(byKind(manifests, kind).map((m) => m.file.split('/').slice(0, -1).join('/')))];
     expect(folderOf('Namespace')).toEqual([`flux/infrastructure/${cluster}/controllers`]);
-    expect(folderOf('HelmRelease')).toEqual([`flux/infrastructure/${cluster}/controllers`]);
+    // ESO's release installs CRDs later layers use; applications' releases wait for their Secrets.
+    const releases = byKind(manifests, 'HelmRelease');
+    const releaseFolder = (name: string) => releases.filter((m) => m.metadata.name === name).map((m) => m.file.split('/').slice(0, -1).join('/'));
+    expect(releaseFolder('external-secrets')).toEqual([`flux/infrastructure/${cluster}/controllers`]);
+    // Only prod runs Label Studio (README, "What dev gets").
+    expect(releaseFolder('label-studio')).toEqual(cluster === 'prod' ? [`flux/apps/${cluster}`] : []);
     expect(folderOf('ClusterSecretStore')).toEqual([`flux/infrastructure/${cluster}/configs`]);
     expect(folderOf('ExternalSecret')).toEqual([`flux/infrastructure/${cluster}/configs`]);
     expect(byKind(manifests, 'DaemonSet').map((d) => `${d.file.split('/').slice(0, -1).join('/')} ${d.metadata.namespace}/${d.metadata.name}`).sort()).toEqual([

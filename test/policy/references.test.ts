@@ -60,6 +60,14 @@ describe('Secrets read by pods', () => {
       .toEqual([]);
   });
 
+  test('a template that only sets labels keeps the fetched keys, so they are checked; one with data is not', () => {
+    const read = pod('a', { containers: [{ name: 'c', image: 'c:1', env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'creds', key: 'ANY' } } }] }] });
+    const labelled = externalSecret('a', { target: { name: 'creds', template: { metadata: { labels: { 'reconcile.fluxcd.io/watch': 'Enabled' } } } } });
+    expect(messages(ns('a'), store(), labelled, read)).toEqual(['reads key ANY of Secret a/creds, whose ExternalSecret writes only KEY']);
+    const templating = externalSecret('a', { target: { name: 'creds', template: { data: { ANY: '{{ .KEY }}' } } } });
+    expect(messages(ns('a'), store(), templating, read)).toEqual([]);
+  });
+
   test('image pull secrets and projected volumes count as reads', () => {
     expect(messages(ns('a'), pod('a', { imagePullSecrets: [{ name: 'registry' }], volumes: [{ name: 'v', projected: { sources: [{ secret: { name: 'tls' } }] } }] }))).toEqual([
       'reads Secret a/registry, which nothing here produces: the pods would wait in CreateContainerConfigError',

@@ -1,0 +1,149 @@
+import { Construct } from 'constructs';
+import {
+  HelmRelease, HelmReleaseSpecChartSpecSourceRefKind, HelmReleaseSpecDriftDetectionMode, HelmReleaseSpecInstallCrds,
+  HelmReleaseSpecUpgradeCrds, HelmReleaseSpecUpgradeRemediationStrategy, HelmReleaseSpecValuesFromKind,
+} from '../imports/flux-helmrelease-helm.toolkit.fluxcd.io';
+import { HelmRepository, HelmRepositorySpecType } from '../imports/flux-helmrepository-source.toolkit.fluxcd.io';
+import { assertDuration } from '../lib/durations';
+import { chartVersionProblem, parseSetPath } from '../lib/helm';
+import { assertValid, dnsLabelProblem } from '../lib/kubernetes-names';
+import { SyncedSecret } from './external-secrets';
+
+/** A chart in a Helm repository (https) or an OCI registry (`oci://`). */
+export interface HelmChartSource {
+  /** Repository URL, e.g. `https://charts.heartex.com/` or `oci://ghcr.io/org/charts`. */
+  readonly repository: string;
+  /** Chart name in the repository, e.g. `label-studio`. */
+  readonly chart: string;
+  /** Exact chart version, e.g. `2.0.5`: a range is refused. */
+  readonly version: string;
+}
+
+/** One chart value that comes from a key of a synced Secret (so from ESC), set at `targetPath`. */
+export interface ValueFromSecret {
+  /** The synced Secret; it must live in the app's namespace and hold `key`. */
+  readonly secret: SyncedSecret;
+  readonly key: string;
+  /** Values path in Helm's --set syntax, e.g. `global.persistence.config.s3.bucket`. */
+  readonly targetPath: string;
+}
+
+export interface HelmAppProps {
+  /** Name of the HelmRepository and HelmRelease, and the Helm release name. */
+  readonly name: string;
+  /** Namespace the release and its objects live in; declare it with its Pod Security level. */
+  readonly namespace: string;
+  readonly source: HelmChartSource;
+
+  /**
+   * Chart values, as `spec.values`.
+   * @default - the chart's defaults
+   */
+  readonly values?: Readonly<Record<string, unknown>>;
+
+  /**
+   * Values read at reconcile time from synced Secrets (`valuesFrom` with `targetPath`): settings that
+   * live in ESC. Each Secret must carry the `reconcile.fluxcd.io/watch: Enabled` label for a change
+   * to upgrade the release at once; declare it so (cluster.ts does for config apps).
+   * @default - none
+   */
+  readonly valuesFrom?: readonly ValueFromSecret[];
+
+  /**
+   * Synced Secrets the chart's pods read by name (configured in `values`). Listed so the app and its
+   * Secrets are declared together: each must be in the app's namespace. The gate then checks that
+   * the rendered pods read only keys those Secrets hold.
+   * @default - none
+   */
+  readonly secrets?: readonly SyncedSecret[];
+
+  /**
+   * How often Flux re-checks the repository and reconciles the release.
+   * @default '1h'
+   */
+  readonly interval?: string;
+
+  /**
+   * How many times a failed install or upgrade is retried (then rolled back) before Flux gives up.
+   * @default 3
+   */
+  readonly retries?: number;
+}
+
+/**
+ * An application installed by Flux from a Helm chart: a HelmRepository and a HelmRelease that pins
+ * the exact chart version, remediates failed releases, corrects drift, and reads ESC-held settings
+ * through `valuesFrom`. synth renders the release offline and gates every object it renders.
+ */
+export class HelmApp extends Construct {
+  readonly name: string;
+  readonly namespace: string;
+  readonly source: HelmChartSource;
+
+  constructor(scope: Construct, id: string, props: HelmAppProps) {
+    super(scope, id);
+    assertValid('app name', props.name, dnsLabelProblem);
+    assertValid(`app ${props.name}: namespace`, props.namespace, dnsLabelProblem);
+    this.name = props.name;
+    this.namespace = props.namespace;
+    this.source = props.source;
+    const versionProblem = chartVersionProblem(props.source.version);
+    if (versionProblem) throw new Error(`app ${props.name}: chart version ${versionProblem}`);
+    if (!/^(https?|oci):\/\/[^\s/]+/.test(props.source.repository)) {
+      throw new Error(`app ${props.name}: repository ${JSON.stringify(props.source.repository)} must be an https:// (or oci://) URL`);
+    }
+    assertValid(`app ${props.name}: chart`, props.source.chart, dnsLabelProblem);
+    const interval = props.interval ?? '1h';
+    assertDuration(`app ${props.name}: interval`, interval);
+    const retries = props.retries ?? 3;
+    if (!Number.isInteger(retries) || retries < 1) throw new Error(`app ${props.name}: retries must be a positive integer, got ${retries}`);
+    for (const secret of [...(props.secrets ?? []), ...(props.valuesFrom ?? []).map((entry) => entry.secret)]) {
+      if (secret.namespace !== this.namespace) {
+        throw new Error(`app ${props.name}: Secret ${secret.namespace}/${secret.name} is in another namespace than the app (${this.namespace}); pods read Secrets of their own namespace only`);
+      }
+    }
+    for (const entry of props.valuesFrom ?? []) {
+      if (!entry.secret.keys.includes(entry.key)) {
+        throw new Error(`app ${props.name}: valuesFrom reads key ${entry.key} of Secret ${entry.secret.name}, which holds only ${entry.secret.keys.join(', ')}`);
+      }
+      parseSetPath(entry.targetPath);
+    }
+    const oci = props.source.repository.startsWith('oci://');
+
+    new HelmRepository(this, 'Repository', {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: { url: props.source.repository, interval, ...(oci ? { type: HelmRepositorySpecType.OCI } : {}) },
+    });
+
+    new HelmRelease(this, 'Release', {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {
+        releaseName: this.name,
+        interval,
+        chart: {
+          spec: {
+            chart: props.source.chart,
+            version: props.source.version,
+            sourceRef: { kind: HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: this.name, namespace: this.namespace },
+            interval,
+          },
+        },
+        install: { crds: HelmReleaseSpecInstallCrds.CREATE, remediation: { retries } },
+        upgrade: {
+          crds: HelmReleaseSpecUpgradeCrds.CREATE,
+          cleanupOnFail: true,
+          remediation: { retries, remediateLastFailure: true, strategy: HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK },
+        },
+        driftDetection: { mode: HelmReleaseSpecDriftDetectionMode.ENABLED },
+        ...(props.valuesFrom && props.valuesFrom.length > 0 ? {
+          valuesFrom: props.valuesFrom.map((entry) => ({
+            kind: HelmReleaseSpecValuesFromKind.SECRET, name: entry.secret.name, valuesKey: entry.key, targetPath: entry.targetPath,
+            // Verbatim: a database name of digits stays a string, a comma stays a comma (helm --set-literal).
+            literal: true,
+          })),
+        } : {}),
+        ...(props.values && Object.keys(props.values).length > 0 ? { values: props.values } : {}),
+      },
+    });
+  }
+}
