@@ -480,6 +480,9 @@ describe('a hand edit of the committed tree: readiness', () => {
     const result = run(path.join(out, 'flux'));
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('this layer waits on ExternalSecret without a health check expression for them');
+  });
+});
+
 describe('npm run check --charts: HelmReleases written by hand are rendered and gated', () => {
   const namespace = YAML.parse(fs.readFileSync(path.join(FIXTURES, 'restricted-app/namespace.yaml'), 'utf8'));
   const repository = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'charts', namespace: 'shop' },
