@@ -153,13 +153,6 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
     // Machine formats own stdout; timings are for the person watching.
     (format === 'text' ? stdout : stderr).write(`timings: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`).join(', ')}\n`);
   }
-  // What each HelmRelease rendered; machine formats own stdout.
-  for (const [cluster, releases] of result.releases) {
-    for (const release of releases) {
-      (format === 'text' ? stdout : stderr).write(`rendered [${cluster}] ${printable(release.label)} (chart ${printable(release.chart.chart)} `
-        + `${printable(release.chart.version)}): ${release.objects.length} objects gated, none written\n`);
-    }
-  }
   const clusters = printable(result.configs.map((loaded) => loaded.config.cluster.name).join(', '));
   const skipped = selection.leftOut.length > 0 ? `, rules not run: ${selection.leftOut.map((rule) => rule.id).join(', ')}` : '';
   const elapsed = Math.round(performance.now() - started);
@@ -177,6 +170,9 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
   ];
   const exempted = result.exemptions.map(({ cluster, exemption }) => `${formatExemption(exemption, cluster)}\n`).join('');
   const noted = result.notes.map(({ cluster, note }) => `${formatNote(note, cluster)}\n`).join('');
-  stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${exempted}${noted}${summaryLine}\n`);
+  // What each HelmRelease rendered (gated, never written to flux/).
+  const renderedLines = [...result.releases].flatMap(([cluster, releases]) => releases.map((release) => `rendered [${cluster}] ${printable(release.label)} `
+    + `(chart ${printable(release.chart.chart)} ${printable(release.chart.version)}): ${release.objects.length} objects gated, none written\n`)).join('');
+  stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${renderedLines}${exempted}${noted}${summaryLine}\n`);
   return 0;
 }

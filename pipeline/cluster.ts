@@ -83,6 +83,14 @@ function addConfigs(chart: LayerChart, config: ClusterConfig): SyncedSecrets {
       secretLabels: watched.has(id) ? { [FLUX_WATCH_LABEL]: FLUX_WATCH_ENABLED } : undefined,
     }));
   }
+  if (config.alerts) {
+    // Beside the Secret it reads; the Alert and Provider kinds come with Flux itself.
+    new FluxAlerts(chart, 'alerts', {
+      namespace: ALERTS_NAMESPACE, providerType: config.alerts.provider, channel: config.alerts.channel, secret: config.alerts.secret,
+      severity: config.alerts.severity,
+      helmReleaseNamespaces: [EXTERNAL_SECRETS_NAMESPACE, ...config.namespaces.map((namespace) => namespace.name)],
+    });
+  }
   return synced;
 }
 
@@ -98,14 +106,7 @@ function addApps(chart: LayerChart, config: ClusterConfig, secrets: SyncedSecret
       secrets: app.secrets.map(secret),
     });
   }
-  if (config.alerts) {
-    // Beside the Secret it reads; the Alert and Provider kinds come with Flux itself.
-    new FluxAlerts(chart, 'alerts', {
-      namespace: ALERTS_NAMESPACE, providerType: config.alerts.provider, channel: config.alerts.channel, secret: config.alerts.secret,
-      severity: config.alerts.severity,
-      helmReleaseNamespaces: [EXTERNAL_SECRETS_NAMESPACE, ...config.namespaces.map((namespace) => namespace.name)],
-    });
-  }
+
 }
 
 function addNetwork(chart: LayerChart, config: ClusterConfig): EgressProxy[] {

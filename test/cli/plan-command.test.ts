@@ -63,7 +63,7 @@ describe('npm run plan', () => {
   test('removing a namespace warns that Flux keeps it (prune disabled) rather than deleting its contents', () => {
     const { stdout } = plan('--config-dir', configDir((d) => {
       d.namespaces = [{ name: 'labelstudio' }];
-      for (const secret of d.secrets.slice(1)) secret.namespace = 'labelstudio';
+      for (const secret of d.secrets) if (secret.namespace === 'apps') secret.namespace = 'labelstudio';
       d.apps[0].namespace = 'labelstudio';
     }));
     expect(stdout).toContain('- Namespace apps');

@@ -154,7 +154,7 @@ const BROKEN: Array<[string, Change, string]> = [
   ['an app reading a Secret nobody declares', (d) => { d.apps[0].secrets.push('labelstudio-redis'); },
     'apps[0].secrets[2]: no secret apps/labelstudio-redis is declared under secrets:'],
   ['valuesFrom a key the Secret does not hold', (d) => { d.apps[0].valuesFrom[0].key = 'BUCKET'; },
-    'apps[0].valuesFrom[0].key: secret apps/labelstudio-settings has no key BUCKET (it has S3_BUCKET, S3_REGION, POSTGRES_HOST, POSTGRES_USER, POSTGRES_DATABASE)'],
+    'apps[0].valuesFrom[0].key: secret apps/labelstudio-settings has no key BUCKET (it has S3_BUCKET, S3_REGION, POSTGRES_USER, POSTGRES_DATABASE)'],
   ['a targetPath in --set syntax', (d) => { d.apps[0].valuesFrom[0].targetPath = 'a=b'; },
     'apps[0].valuesFrom[0].targetPath: expected a values path such as global.pgConfig.host, got "a=b"'],
 ];

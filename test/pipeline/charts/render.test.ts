@@ -59,12 +59,13 @@ describe('the shipped config, rendered', () => {
     expect(env.STORAGE_AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: 'labelstudio-s3-credentials', key: 'AWS_ACCESS_KEY_ID' } });
     expect(env.STORAGE_AWS_SECRET_ACCESS_KEY).toEqual({ secretKeyRef: { name: 'labelstudio-s3-credentials', key: 'AWS_SECRET_ACCESS_KEY' } });
     expect(env.POSTGRE_PASSWORD).toEqual({ secretKeyRef: { name: 'labelstudio-postgres', key: 'POSTGRES_PASSWORD' } });
-    expect(env.POSTGRE_HOST).toBe('placeholder-from-secret-labelstudio-settings-postgres-host');
+    expect(env.POSTGRE_HOST).toBe('database.egress.svc.cluster.local');
+    expect(env.POSTGRE_USER).toBe('placeholder-from-secret-labelstudio-settings-postgres-user');
     expect(env.STORAGE_AWS_BUCKET_NAME).toBe('placeholder-from-secret-labelstudio-settings-s3-bucket');
     expect(shipped.notes.filter((note) => note.cluster === 'prod').map((note) => formatNote(note.note, note.cluster))).toContain(
       'note: [prod] HelmRelease apps/label-studio (flux/apps/prod/helmrelease-apps-label-studio.yaml) spec.valuesFrom[2]: '
-      + 'global.pgConfig.host = "placeholder-from-secret-labelstudio-settings-postgres-host" '
-      + '(Secret apps/labelstudio-settings key POSTGRES_HOST comes from ESC; not read offline)');
+      + 'global.pgConfig.userName = "placeholder-from-secret-labelstudio-settings-postgres-user" '
+      + '(Secret apps/labelstudio-settings key POSTGRES_USER comes from ESC; not read offline)');
   });
 
   test('with the chart\'s default values, Label Studio\'s pods are refused in the restricted namespace, naming the values keys', () => {
@@ -215,7 +216,7 @@ describe('synth refuses what cannot be rendered, and writes nothing', () => {
 
   test('a chart template error shows helm\'s own message', () => {
     const result = synthInto(['--config-dir', configWith((prod) => {
-      prod.apps[0].valuesFrom = prod.apps[0].valuesFrom.filter((entry: any) => entry.key !== 'POSTGRES_HOST');
+      delete prod.apps[0].values.global.pgConfig.host;
     })]);
     expect(result).toMatchObject({ code: 1, unchanged: true });
     expect(result.stderr).toContain('HelmRelease apps/label-studio');
