@@ -194,19 +194,18 @@ const SecretSchema = v.strictObject({
 const AppSchema = v.strictObject({
   name: v.pipe(dnsLabel('the app name'), v.description('Name of the HelmRepository, the HelmRelease and the Helm release.')),
   namespace: v.pipe(dnsLabel('the namespace'), v.description('Namespace of the release; declare it under namespaces: with its Pod Security level.')),
-  chart: v.strictObject({
-    repository: v.pipe(
-      v.string(),
-      v.regex(/^(https?|oci):\/\/[^\s/]+/, (issue) => `expected the chart repository URL (https://… or oci://…), got ${received(issue)}`),
-      v.description('Helm repository URL, as `helm repo add` takes it.'),
-    ),
-    name: dnsLabel('the chart name'),
-    version: v.pipe(
-      v.string(),
-      v.check((version) => chartVersionProblem(version) === undefined, (issue) => `chart version ${chartVersionProblem(String(issue.input))}`),
-      v.description('Exact chart version; its archive must be vendored in charts/ (npm run charts).'),
-    ),
-  }),
+  // Flat, one field per line: the Renovate manager in .github/renovate.json5 reads repository, chart and version here.
+  repository: v.pipe(
+    v.string(),
+    v.regex(/^(https?|oci):\/\/[^\s/]+/, (issue) => `expected the chart repository URL (https://… or oci://…), got ${received(issue)}`),
+    v.description('Helm repository URL, as `helm repo add` takes it.'),
+  ),
+  chart: v.pipe(dnsLabel('the chart name'), v.description('Chart name in the repository.')),
+  version: v.pipe(
+    v.string(),
+    v.check((version) => chartVersionProblem(version) === undefined, (issue) => `chart version ${chartVersionProblem(String(issue.input))}`),
+    v.description('Exact chart version; its archive must be vendored in charts/ (npm run charts).'),
+  ),
   secrets: v.pipe(
     v.optional(v.array(dnsLabel('the name of a Secret declared under secrets:')), []),
     v.description('Synced Secrets (declared under secrets:, same namespace) the chart\'s pods read, as configured in values.'),

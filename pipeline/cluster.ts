@@ -100,7 +100,7 @@ function addApps(chart: LayerChart, config: ClusterConfig, secrets: SyncedSecret
     new HelmApp(chart, `app-${app.namespace}-${app.name}`, {
       name: app.name,
       namespace: app.namespace,
-      source: { repository: app.chart.repository, chart: app.chart.name, version: app.chart.version },
+      source: { repository: app.repository, chart: app.chart, version: app.version },
       values: app.values,
       valuesFrom: app.valuesFrom.map((entry) => ({ secret: secret(entry.secret), key: entry.key, targetPath: entry.targetPath })),
       secrets: app.secrets.map(secret),

@@ -209,9 +209,9 @@ describe('synth refuses what cannot be rendered, and writes nothing', () => {
   });
 
   test('a version range is refused by the config, with file, line and field', () => {
-    const result = synthInto(['--config-dir', configWith((prod) => { prod.apps[0].chart.version = '2.x'; })]);
+    const result = synthInto(['--config-dir', configWith((prod) => { prod.apps[0].version = '2.x'; })]);
     expect(result).toMatchObject({ code: 1, unchanged: true });
-    expect(result.stderr).toMatch(/prod\.yaml:\d+:\d+: apps\[0\]\.chart\.version: chart version "2\.x" is not an exact version/);
+    expect(result.stderr).toMatch(/prod\.yaml:\d+:\d+: apps\[0\]\.version: chart version "2\.x" is not an exact version/);
   });
 
   test('a chart template error shows helm\'s own message', () => {
