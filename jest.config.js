@@ -7,6 +7,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Fault injection (SIGKILL mid-write, two writers at once, write errors as an unprivileged user)
+  // spawns dozens of processes: it runs as `npm run test:faults`, in CI next to `npm test`.
+  testPathIgnorePatterns: process.env.OCEANID_FAULT_TESTS === '1' ? ['/node_modules/'] : ['/node_modules/', '\\.faults\\.test\\.ts$'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
