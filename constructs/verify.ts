@@ -144,91 +144,84 @@ export class SuccessCriteria extends Construct {
     // The container only keeps the pod alive; the checks run as its readiness probe.
     const idle = ['/bin/sh', '-c', 'while true; do sleep 3600; done'];
 
-    const egressLabels = { [RECOMMENDED_LABELS.name]: 'verify', [RECOMMENDED_LABELS.component]: 'egress' };
-    new k8s.KubeConfigMap(this, 'EgressScript', {
-      metadata: { name: 'verify-egress', namespace: props.namespace, labels: egressLabels },
-      data: { 'check-egress.sh': egressCheckScript() },
-    });
-    new k8s.KubeDaemonSet(this, 'Egress', {
-      metadata: { name: 'verify-egress', namespace: props.namespace, labels: egressLabels },
-      spec: {
-        selector: { matchLabels: egressLabels },
-        template: {
-          metadata: { labels: egressLabels },
-          spec: {
-            tolerations: TOLERATIONS,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            // Pod Security restricted: the checks need no privilege at all.
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'check',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              command: idle,
-              env: [
-                nodeName,
-                ...(props.expectedEgressIp !== undefined ? [
-                  { name: 'EXPECTED_EGRESS_IP', value: props.expectedEgressIp },
-                  { name: 'EGRESS_NODES', value: 'allNodes' in props.egressFrom ? '*' : props.egressFrom.node },
-                  { name: 'ECHO_URL', value: props.echoUrl },
-                ] : []),
-                { name: 'ENDPOINTS', value: props.endpoints.map((endpoint) => `${endpoint.name}=${endpoint.host}:${endpoint.port}`).join(' ') },
-              ],
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-              resources,
-              readinessProbe: probe('check-egress.sh'),
-              volumeMounts: [{ name: 'checks', mountPath: SCRIPTS_DIR, readOnly: true }],
-            }],
-            volumes: [{ name: 'checks', configMap: { name: 'verify-egress' } }],
+    /** One check: a ConfigMap with its script, and a DaemonSet whose readiness probe runs it on every node. */
+    const addCheck = (check: {
+      readonly id: string;
+      readonly component: string;
+      readonly namespace: string;
+      readonly script: { readonly name: string; readonly text: string };
+      readonly podSecurityContext: k8s.PodSecurityContext;
+      readonly env: readonly k8s.EnvVar[];
+      readonly extraMounts?: readonly { readonly mount: k8s.VolumeMount; readonly volume: k8s.Volume }[];
+    }) => {
+      const name = `verify-${check.component}`;
+      const labels = { [RECOMMENDED_LABELS.name]: 'verify', [RECOMMENDED_LABELS.component]: check.component };
+      new k8s.KubeConfigMap(this, `${check.id}Script`, {
+        metadata: { name, namespace: check.namespace, labels },
+        data: { [check.script.name]: check.script.text },
+      });
+      new k8s.KubeDaemonSet(this, check.id, {
+        metadata: { name, namespace: check.namespace, labels },
+        spec: {
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              tolerations: TOLERATIONS,
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: check.podSecurityContext,
+              containers: [{
+                name: 'check',
+                image,
+                imagePullPolicy: 'IfNotPresent',
+                command: idle,
+                env: [nodeName, ...check.env],
+                // No privilege and no capability in either check.
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                resources,
+                readinessProbe: probe(check.script.name),
+                volumeMounts: [{ name: 'checks', mountPath: SCRIPTS_DIR, readOnly: true }, ...(check.extraMounts ?? []).map((extra) => extra.mount)],
+              }],
+              volumes: [{ name: 'checks', configMap: { name } }, ...(check.extraMounts ?? []).map((extra) => extra.volume)],
+            },
           },
         },
-      },
-    });
+      });
+    };
 
-    const tailnetLabels = { [RECOMMENDED_LABELS.name]: 'verify', [RECOMMENDED_LABELS.component]: 'tailnet' };
-    new k8s.KubeConfigMap(this, 'TailnetScript', {
-      metadata: { name: 'verify-tailnet', namespace: props.tailnetNamespace, labels: tailnetLabels },
-      data: { 'check-tailnet.sh': tailnetCheckScript() },
+    addCheck({
+      id: 'Egress',
+      component: 'egress',
+      namespace: props.namespace,
+      script: { name: 'check-egress.sh', text: egressCheckScript() },
+      // Pod Security restricted: the checks need no privilege at all.
+      podSecurityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+      env: [
+        ...(props.expectedEgressIp !== undefined ? [
+          { name: 'EXPECTED_EGRESS_IP', value: props.expectedEgressIp },
+          { name: 'EGRESS_NODES', value: 'allNodes' in props.egressFrom ? '*' : props.egressFrom.node },
+          { name: 'ECHO_URL', value: props.echoUrl },
+        ] : []),
+        { name: 'ENDPOINTS', value: props.endpoints.map((endpoint) => `${endpoint.name}=${endpoint.host}:${endpoint.port}`).join(' ') },
+      ],
     });
-    new k8s.KubeDaemonSet(this, 'Tailnet', {
-      metadata: { name: 'verify-tailnet', namespace: props.tailnetNamespace, labels: tailnetLabels },
-      spec: {
-        selector: { matchLabels: tailnetLabels },
-        template: {
-          metadata: { labels: tailnetLabels },
-          spec: {
-            tolerations: TOLERATIONS,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'check',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              command: idle,
-              env: [
-                nodeName,
-                { name: 'TS_SOCKET', value: `${SOCKET_MOUNT_PATH}/${TAILSCALED_SOCKET_NAME}` },
-                ...(props.exitNode ? [{ name: 'EXIT_NODE_IP', value: props.exitNode.tailnetIp }, { name: 'EXIT_NODE_NAME', value: props.exitNode.nodeName }] : []),
-              ],
-              // Not privileged and no capabilities: it only talks to the node's tailscaled socket,
-              // which needs the hostPath below (hence the privileged namespace) and root's file access.
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-              resources,
-              readinessProbe: probe('check-tailnet.sh'),
-              volumeMounts: [
-                { name: 'checks', mountPath: SCRIPTS_DIR, readOnly: true },
-                { name: 'socket', mountPath: SOCKET_MOUNT_PATH },
-              ],
-            }],
-            volumes: [
-              { name: 'checks', configMap: { name: 'verify-tailnet' } },
-              { name: 'socket', hostPath: { path: TAILSCALE_SOCKET_HOST_DIR, type: 'Directory' } },
-            ],
-          },
-        },
-      },
+    addCheck({
+      id: 'Tailnet',
+      component: 'tailnet',
+      namespace: props.tailnetNamespace,
+      script: { name: 'check-tailnet.sh', text: tailnetCheckScript() },
+      // It only talks to the node's tailscaled socket, which needs the hostPath below (hence the
+      // privileged namespace) and root's file access.
+      podSecurityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      env: [
+        { name: 'TS_SOCKET', value: `${SOCKET_MOUNT_PATH}/${TAILSCALED_SOCKET_NAME}` },
+        ...(props.exitNode ? [{ name: 'EXIT_NODE_IP', value: props.exitNode.tailnetIp }, { name: 'EXIT_NODE_NAME', value: props.exitNode.nodeName }] : []),
+      ],
+      extraMounts: [{
+        mount: { name: 'socket', mountPath: SOCKET_MOUNT_PATH },
+        volume: { name: 'socket', hostPath: { path: TAILSCALE_SOCKET_HOST_DIR, type: 'Directory' } },
+      }],
     });
   }
 }

@@ -42,6 +42,16 @@ export function tempDir(prefix = 'oceanid-test-'): string {
   return dir;
 }
 
+/** A config folder holding the shipped dev config and prod with `change` applied to its YAML data. */
+export function configDirWithProd(change: (prod: Record<string, any>) => void = () => undefined): string {
+  const dir = tempDir();
+  const prod = shippedConfigData('prod');
+  change(prod);
+  fs.writeFileSync(path.join(dir, 'prod.yaml'), YAML.stringify(prod));
+  fs.writeFileSync(path.join(dir, 'dev.yaml'), shippedConfigText('dev'));
+  return dir;
+}
+
 /** Every file under `dir` (relative path → bytes), for byte-for-byte comparisons. */
 export function snapshotDir(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();

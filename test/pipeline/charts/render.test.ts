@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as YAML from 'yaml';
 import { runSynth } from '../../../cli/synth-command';
 import { CHARTS_DIR, REPO_ROOT } from '../../../lib/paths';
 import { ChartStore } from '../../../pipeline/charts/chart-store';
@@ -13,7 +12,7 @@ import { RenderCache } from '../../../pipeline/charts/render-cache';
 import { renderHelmReleases } from '../../../pipeline/charts/render';
 import { synthesize, SynthResult } from '../../../pipeline/synth';
 import { formatFinding, formatNote, ManifestObject } from '../../../policy';
-import { schemas, shippedConfigData, shippedConfigText, snapshotDir, tempDir } from '../../helpers';
+import { configDirWithProd, schemas, snapshotDir, tempDir } from '../../helpers';
 
 const CHARTS = path.join(REPO_ROOT, CHARTS_DIR);
 const FLUX = path.join(REPO_ROOT, 'flux');
@@ -181,14 +180,6 @@ describe('synth refuses what cannot be rendered, and writes nothing', () => {
     return dir;
   }
 
-  function configWith(change: (prod: Record<string, any>) => void): string {
-    const dir = tempDir();
-    const prod = shippedConfigData('prod');
-    change(prod);
-    fs.writeFileSync(path.join(dir, 'prod.yaml'), YAML.stringify(prod));
-    fs.writeFileSync(path.join(dir, 'dev.yaml'), shippedConfigText('dev'));
-    return dir;
-  }
 
   test('a missing archive names chart, version, repository and the command that fixes it', () => {
     const result = synthInto(['--charts', chartsCopy((dir) => fs.rmSync(path.join(dir, 'label-studio-2.0.5.tgz')))]);
@@ -209,13 +200,13 @@ describe('synth refuses what cannot be rendered, and writes nothing', () => {
   });
 
   test('a version range is refused by the config, with file, line and field', () => {
-    const result = synthInto(['--config-dir', configWith((prod) => { prod.apps[0].version = '2.x'; })]);
+    const result = synthInto(['--config-dir', configDirWithProd((prod) => { prod.apps[0].version = '2.x'; })]);
     expect(result).toMatchObject({ code: 1, unchanged: true });
     expect(result.stderr).toMatch(/prod\.yaml:\d+:\d+: apps\[0\]\.version: chart version "2\.x" is not an exact version/);
   });
 
   test('a chart template error shows helm\'s own message', () => {
-    const result = synthInto(['--config-dir', configWith((prod) => {
+    const result = synthInto(['--config-dir', configDirWithProd((prod) => {
       delete prod.apps[0].values.global.pgConfig.host;
     })]);
     expect(result).toMatchObject({ code: 1, unchanged: true });
@@ -225,7 +216,7 @@ describe('synth refuses what cannot be rendered, and writes nothing', () => {
   });
 
   test('values the chart\'s values.schema.json rejects are refused with helm\'s message', () => {
-    const result = synthInto(['--config-dir', configWith((prod) => { prod.apps[0].values.app.replicas = 'two'; })]);
+    const result = synthInto(['--config-dir', configDirWithProd((prod) => { prod.apps[0].values.app.replicas = 'two'; })]);
     expect(result).toMatchObject({ code: 1, unchanged: true });
     expect(result.stderr).toContain("values don't meet the specifications of the schema(s) in the following chart(s):");
     expect(result.stderr).toContain("at '/app/replicas': got string, want integer");
