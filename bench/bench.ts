@@ -23,19 +23,45 @@ import { writeTree } from '../pipeline/tree-writer';
 import { writeScaledConfigs } from './scale';
 import { measureWatchLatency } from './watch';
 
-const { values } = parseArgs({
-  options: {
-    'runs': { type: 'string', default: '5' },
-    'warmup': { type: 'string', default: '1' },
-    'scales': { type: 'string', default: '1,10,100' },
-    'removals': { type: 'string', default: '1500,3000,6000' },
-    'out': { type: 'string', default: path.join(REPO_ROOT, 'bench/results.md') },
-    'watch-edits': { type: 'string', default: '20' },
-    'source-edits': { type: 'string', default: '3' },
-    // Measure only the watch, and replace only its section of the results file.
-    'watch-only': { type: 'boolean' },
-  },
-});
+const USAGE = `usage: npm run bench -- [--runs N] [--warmup N] [--scales 1,10,100] [--removals 1500,3000,6000]
+                          [--watch-edits N] [--source-edits N] [--watch-only] [--out FILE]
+
+Writes bench/results.md (or --out). An empty --scales or --removals skips that section, --watch-edits 0
+skips the watch; a section not measured keeps its figures from the existing results file.
+`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        'runs': { type: 'string', default: '5' },
+        'warmup': { type: 'string', default: '1' },
+        'scales': { type: 'string', default: '1,10,100' },
+        'removals': { type: 'string', default: '1500,3000,6000' },
+        'out': { type: 'string', default: path.join(REPO_ROOT, 'bench/results.md') },
+        'watch-edits': { type: 'string', default: '20' },
+        'source-edits': { type: 'string', default: '3' },
+        // Measure only the watch, and replace only its section of the results file.
+        'watch-only': { type: 'boolean' },
+        'help': { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values } = parseOptions();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+for (const option of ['runs', 'warmup', 'watch-edits', 'source-edits'] as const) {
+  if (!/^[0-9]+$/.test(values[option]!)) {
+    process.stderr.write(`--${option} ${JSON.stringify(values[option])} must be a whole number\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const RUNS = Number(values.runs);
 const WARMUP = Number(values.warmup);
 // `--watch-only` measures only the watch; an empty `--scales` or `--removals` skips that section. A section
