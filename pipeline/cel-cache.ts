@@ -19,20 +19,32 @@ const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest
 /** About 100 KB of JSON; the shipped tree uses 6. */
 const MAX_ENTRIES = 2000;
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Exactly one of the three shapes the evaluator stores. */
+function isOutcome(value: unknown): value is RuleOutcome {
+  if (!isRecord(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return false;
+  return keys[0] === 'held' ? value.held === true : (keys[0] === 'failed' || keys[0] === 'skipped') && typeof value[keys[0]] === 'string';
+}
+
 export class FileRuleOutcomeCache implements RuleOutcomeCache {
   private readonly previous: Map<string, RuleOutcome>;
   private readonly used = new Map<string, RuleOutcome>();
   private changed = false;
 
   constructor(private readonly file: string = path.join(REPO_ROOT, path.dirname(VALIDATOR_CACHE_DIR), 'cel-outcomes.json')) {
-    let entries: Record<string, RuleOutcome> = {};
+    let entries: unknown = {};
     try {
       const text = fs.readFileSync(file, 'utf8');
-      if (fs.readFileSync(`${file}.sha256`, 'utf8').trim() === sha256(text)) entries = JSON.parse(text) as Record<string, RuleOutcome>;
+      if (fs.readFileSync(`${file}.sha256`, 'utf8').trim() === sha256(text)) entries = JSON.parse(text) as Record<string, unknown>;
     } catch {
       // No cache yet, or a damaged one: start empty.
     }
-    this.previous = new Map(Object.entries(entries));
+    // A file whose hash matches can still hold what no run of this version wrote (an older format, a
+    // hand edit with its hash): only well-formed outcomes are kept, the rest are evaluated again.
+    this.previous = new Map(isRecord(entries) ? Object.entries(entries).filter((entry): entry is [string, RuleOutcome] => isOutcome(entry[1])) : []);
   }
 
   get(key: string): RuleOutcome | undefined {

@@ -41,4 +41,23 @@ describe('the CEL outcome cache on disk', () => {
     fs.writeFileSync(file, JSON.stringify({ 'rule|value': { held: true } }));
     expect(new FileRuleOutcomeCache(file).get('rule|value')).toBeUndefined();
   });
+
+  test('a file whose hash matches but whose shape no run writes (null, a list, a bad entry) is not an internal error: its bad entries are evaluated again', () => {
+    const file = path.join(tempDir(), 'cel-outcomes.json');
+    const withHash = (text: string) => {
+      fs.writeFileSync(file, text);
+      fs.writeFileSync(`${file}.sha256`, `${crypto.createHash('sha256').update(text).digest('hex')}\n`);
+      return new FileRuleOutcomeCache(file);
+    };
+    expect(withHash('null').get('a')).toBeUndefined();
+    expect(withHash('[{"held":true}]').get('0')).toBeUndefined();
+    const mixed = withHash(JSON.stringify({
+      number: 5, empty: {}, falseHeld: { held: false }, twoKeys: { held: true, failed: 'x' }, failedNotText: { failed: 1 },
+      held: { held: true }, failed: { failed: 'must be set' }, skipped: { skipped: 'transition rule' },
+    }));
+    for (const key of ['number', 'empty', 'falseHeld', 'twoKeys', 'failedNotText']) expect(mixed.get(key)).toBeUndefined();
+    expect(mixed.get('held')).toEqual({ held: true });
+    expect(mixed.get('failed')).toEqual({ failed: 'must be set' });
+    expect(mixed.get('skipped')).toEqual({ skipped: 'transition rule' });
+  });
 });
