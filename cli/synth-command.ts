@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TAILNET_POLICY_DIR } from '../lib/layout';
+import { readRegularFile } from '../lib/walk';
 import { CHARTS_DIR, CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { ChartStore } from '../pipeline/charts/chart-store';
 import { defaultChartSources } from '../pipeline/charts/gate';
@@ -109,6 +110,15 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
   }
 
   const out = args.out!;
+  // Beside flux/, never inside it: Tailscale enforces these, not Flux. Looked at before flux/ is
+  // written, so a FIFO, link or folder in the way refuses the whole run instead of hanging it after.
+  const policyRoot = path.dirname(path.resolve(out));
+  const policies = pendingTailnetPolicies(policyRoot, result.tailnetPolicies);
+  if (typeof policies === 'string') {
+    if (format === 'text') stderr.write(`synth refused: ${printable(policies, 2000)}\nnothing was written\n`);
+    else stdout.write(report(`synth refused: ${policies}`, { refused: { message: policies } }));
+    return 1;
+  }
   const writeStarted = performance.now();
   let summary;
   try {
@@ -126,17 +136,20 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
   }
   for (const note of summary.notes) stderr.write(`synth: note: ${printable(note, 1000)}\n`);
 
-  // Beside flux/, never inside it: Tailscale enforces these, not Flux. Rewritten only when changed.
-  const policyRoot = path.dirname(path.resolve(out));
+  // Rewritten only when changed, each whole or not at all: a temporary file beside it, then a rename.
   const policiesWritten: string[] = [];
-  for (const [file, content] of result.tailnetPolicies) {
-    const target = path.join(policyRoot, file);
-    if (fs.existsSync(target) && fs.readFileSync(target, 'utf8') === content) continue;
-    // Written whole or not at all: a temporary file beside it, then a rename.
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const temporary = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, content);
-    fs.renameSync(temporary, target);
+  for (const { file, target, content } of policies) {
+    try {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const temporary = `${target}.${process.pid}.tmp`;
+      fs.writeFileSync(temporary, content);
+      fs.renameSync(temporary, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      stderr.write(`synth: flux/ was written, but the tailnet policy ${printable(target)} could not be (${printable(code)}): `
+        + 'make its folder writable and run synth again (Flux never reads it)\n');
+      return 1;
+    }
     policiesWritten.push(file);
   }
 
@@ -176,3 +189,26 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
   stdout.write(`${changes.length > 0 ? `${changes.join('\n')}\n` : ''}${renderedLines}${exempted}${noted}${summaryLine}\n`);
   return 0;
 }
+
+/**
+ * The tailnet policy files that differ from what is on disk. Never opens anything but a regular
+ * file: a FIFO would hang the run, a link to /dev/zero would fill the memory.
+ * @returns the files to write, or the refusal (file, what, fix) when something else is in the way
+ */
+function pendingTailnetPolicies(policyRoot: string, policies: ReadonlyMap<string, string>): Array<{ file: string; target: string; content: string }> | string {
+  const pending: Array<{ file: string; target: string; content: string }> = [];
+  for (const [file, content] of policies) {
+    const target = path.join(policyRoot, file);
+    const folder = fs.lstatSync(path.dirname(target), { throwIfNoEntry: false });
+    if (folder && !folder.isDirectory()) return `${path.dirname(target)} is not a folder: synth writes the tailnet policy fragments into it; move it away`;
+    const stat = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (stat && !stat.isFile()) {
+      const what = stat.isSymbolicLink() ? 'a symbolic link (never followed)' : stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a FIFO (never opened)' : 'not a regular file (never opened)';
+      return `${target} is ${what}: synth writes the tailnet policy fragment there; remove it`;
+    }
+    if (stat && readRegularFile(target) === content) continue;
+    pending.push({ file, target, content });
+  }
+  return pending;
+}
+

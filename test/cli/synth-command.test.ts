@@ -56,6 +56,40 @@ describe('npm run synth', () => {
     expect(fs.readFileSync(path.join(REPO_ROOT, '.sourceignore'), 'utf8')).toMatch(/^\/\*\n!\/flux\/$/m);
   });
 
+  test('a link or a file in the way of a tailnet policy refuses the run before flux/ is written', () => {
+    const cases: Array<[(tailnet: string) => void, RegExp]> = [
+      // A link is refused whatever it points to (/dev/zero would fill the memory); here a file, so a regression fails rather than hangs.
+      [(tailnet) => {
+        fs.mkdirSync(tailnet);
+        fs.symlinkSync(path.join(REPO_ROOT, 'tailnet', 'dev.json'), path.join(tailnet, 'dev.json'));
+      },
+        /^synth refused: .*\/tailnet\/dev\.json is a symbolic link \(never followed\): synth writes the tailnet policy fragment there; remove it\nnothing/],
+      [(tailnet) => fs.writeFileSync(tailnet, 'x'),
+        /^synth refused: .*\/tailnet is not a folder: synth writes the tailnet policy fragments into it; move it away\nnothing was written\n$/],
+    ];
+    for (const [arrange, message] of cases) {
+      const root = tempDir();
+      arrange(path.join(root, 'tailnet'));
+      const stderr = capture();
+      expect(runSynth(['--out', path.join(root, 'flux')], capture(), stderr)).toBe(1);
+      expect(stderr.text).toMatch(message);
+      expect(fs.existsSync(path.join(root, 'flux'))).toBe(false);
+    }
+  });
+
+  test('a FIFO in the way of a tailnet policy is never opened: synth refuses at once instead of hanging', () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, 'tailnet'));
+    execFileSync('mkfifo', [path.join(root, 'tailnet', 'prod.json')]);
+    // A child process, so that a regression (a blocking open) fails by the timeout instead of hanging jest.
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--out', path.join(root, 'flux')],
+      { encoding: 'utf8', timeout: 20_000 });
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^synth refused: .*\/tailnet\/prod\.json is a FIFO \(never opened\): synth writes the tailnet policy fragment there; remove/);
+    expect(fs.existsSync(path.join(root, 'flux'))).toBe(false);
+  });
+
   test('a file placed in flux-system/ survives synth, byte for byte', () => {
     const out = path.join(tempDir(), 'flux');
     fs.cpSync(FLUX, out, { recursive: true });
