@@ -21,6 +21,7 @@
 import { ChildProcess, fork, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TAILNET_POLICY_DIR } from '../lib/layout';
 import { REPO_ROOT } from '../lib/paths';
 import { walkTree } from '../lib/walk';
 import { ObjectChange, planChanges, readGeneratedFiles } from '../pipeline/plan';
@@ -35,8 +36,21 @@ const WORKER_ENV = 'OCEANID_SYNTH_WATCH_WORKER';
  */
 export const DEBOUNCE_MS = 30;
 
-/** Top-level folders that hold no synth input: never watched. */
-const NOT_INPUT = new Set(['node_modules', 'dist', 'flux', 'test', 'coverage']);
+/** Top-level folders that hold no synth input: never watched. tailnet/ is synth's own output. */
+const NOT_INPUT = new Set(['node_modules', 'dist', 'flux', 'test', 'coverage', TAILNET_POLICY_DIR]);
+
+/**
+ * What a changed file asks for: a rebuild (what scripts/run.cjs fingerprints: .ts and .json files;
+ * imports/ holds the schemas), a synth (the config folder's *.yaml; an editor's temporary files are
+ * noise), or nothing. Synth's own files at the top level (its journal `.flux-synth-journal.json` and
+ * lock beside the default flux/, tailnet/*.json) are nothing: a rebuild on each would follow every write.
+ */
+export function changeKind(file: string, configDir: string): 'source' | 'config' | undefined {
+  if (path.dirname(file) === configDir && file.endsWith('.yaml')) return 'config';
+  const top = path.relative(REPO_ROOT, file).split(path.sep)[0];
+  if (top.startsWith('.') || NOT_INPUT.has(top)) return undefined;
+  return /\.(ts|json)$/.test(file) ? 'source' : undefined;
+}
 
 type RunSynth = (argv: readonly string[], stdout: Output, stderr: Output) => number;
 
@@ -201,10 +215,8 @@ function supervise(options: WatchOptions, stdout: Output, stderr: Output): void 
     timer = undefined;
     const files = [...changed];
     changed = new Set();
-    // What scripts/run.cjs fingerprints: .ts and .json files (imports/ holds the schemas; package-lock.json, tsconfig.json).
-    const source = files.filter((file) => /\.(ts|json)$/.test(file));
-    // Synth reads the config folder's *.yaml files; an editor's temporary files are noise.
-    const config = files.filter((file) => path.dirname(file) === configDir && file.endsWith('.yaml'));
+    const source = files.filter((file) => changeKind(file, configDir) === 'source');
+    const config = files.filter((file) => changeKind(file, configDir) === 'config');
     const named = (list: string[]) => list.map((file) => path.relative(process.cwd(), file)).join(', ');
     if (source.length > 0) worker.restart(`${named(source)} changed: rebuilt`);
     else if (config.length > 0) worker.synth(`${named(config)} changed`);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runSynth } from '../../cli/synth-command';
-import { synthAndSummarize } from '../../cli/watch';
+import { changeKind, synthAndSummarize } from '../../cli/watch';
 import { REPO_ROOT } from '../../lib/paths';
 import { fakeCredentials, tempDir } from '../helpers';
 
@@ -55,6 +55,31 @@ describe('one watch run (synthAndSummarize)', () => {
     const thrown = capture();
     synthAndSummarize({ ...options, out: notAFolder }, runSynth, capture(), thrown);
     expect(thrown.text).toMatch(/^synth failed: .*kustomization-flux-system-apps\.yaml: is a file, not a folder\n$/);
+  });
+});
+
+describe('what a change asks for (changeKind)', () => {
+  const configDir = path.join(REPO_ROOT, 'config');
+  test.each([
+    ['config/prod.yaml', 'config'],
+    ['config/schema.ts', 'source'],
+    ['lib/constants.ts', 'source'],
+    ['imports/schemas.json', 'source'],
+    ['package-lock.json', 'source'],
+    ['config/prod.yaml.swp', undefined],
+    ['README.md', undefined],
+    // synth's own writes beside the default flux/: a rebuild on each would follow every write
+    ['.flux-synth-journal.json', undefined],
+    ['.flux-synth.lock', undefined],
+    ['tailnet/prod.json', undefined],
+    ['flux/apps/prod/kustomization.yaml', undefined],
+    ['dist/bin/x/main.js', undefined],
+  ])('%s: %s', (file, kind) => {
+    expect(changeKind(path.join(REPO_ROOT, file), configDir)).toBe(kind);
+  });
+
+  test('a config folder outside the repository: its *.yaml files are config', () => {
+    expect(changeKind('/elsewhere/configs/prod.yaml', '/elsewhere/configs')).toBe('config');
   });
 });
 
