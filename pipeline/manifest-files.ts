@@ -65,7 +65,10 @@ function collectManifestFiles(paths: readonly string[]): { files: string[]; skip
     try {
       walked = walkTree(given, { skipFolder: (name) => SKIPPED_FOLDERS.has(name) });
     } catch (error) {
-      unreadable.push(`${given}: cannot be listed (${(error as NodeJS.ErrnoException).code})`);
+      // The folder that failed, which may be below the one given.
+      const failed = error as NodeJS.ErrnoException;
+      const denied = failed.code === 'EACCES' || failed.code === 'EPERM';
+      unreadable.push(`${failed.path ?? given}: cannot be listed (${denied ? 'permission denied): fix its permissions' : `${failed.code})`}`);
       continue;
     }
     const wanted = (file: string) => MANIFEST_FILE.test(file) || KUSTOMIZATION_NAMES.has(path.posix.basename(file));

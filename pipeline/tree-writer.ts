@@ -319,7 +319,8 @@ export function describeTreeError(error: unknown): string | undefined {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && (error as NodeJS.ErrnoException).syscall) {
     const at = (error as NodeJS.ErrnoException).path ?? '';
-    return `${(error as NodeJS.ErrnoException).syscall} ${at} failed (${code}); nothing was written`;
+    const fix = code === 'EACCES' || code === 'EPERM' ? ': permission denied: make the tree, its folders and files readable and writable by this user' : '';
+    return `${(error as NodeJS.ErrnoException).syscall} ${at} failed (${code})${fix}; nothing was written`;
   }
   return undefined;
 }

@@ -261,6 +261,24 @@ describe('npm run check: usage', () => {
     expect(stderr).toContain(`skipped ${path.join(dir, 'flux-system')}`);
   });
 
+  test('a folder below the one given that cannot be listed is named, with the fix (exit 2)', () => {
+    const dir = tempDir();
+    fs.cpSync(path.join(FIXTURES, 'restricted-app'), dir, { recursive: true });
+    const locked = path.join(dir, 'locked');
+    fs.mkdirSync(locked);
+    fs.chmodSync(dir, 0o755);
+    fs.chmodSync(locked, 0o000);
+    // root reads any folder: then the check runs as nobody, in a child, on a bundle built as root
+    const script = path.join(REPO_ROOT, 'scripts/run.cjs');
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) expect(spawnSync(process.execPath, [script, '--build']).status).toBe(0);
+    const result = asRoot
+      ? spawnSync(process.execPath, [script, 'check', dir], { encoding: 'utf8', uid: 65534, gid: 65534 })
+      : { ...run(dir), status: run(dir).code };
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`check: cannot read:\n  ${locked}: cannot be listed (permission denied): fix its permissions\n`);
+  });
+
   test('the npm script exits 0 clean, 1 with findings, 2 on usage errors', () => {
     const script = path.join(REPO_ROOT, 'scripts/run.cjs');
     const clean = spawnSync(process.execPath, [script, 'check', path.join(FIXTURES, 'windows')], { encoding: 'utf8' });

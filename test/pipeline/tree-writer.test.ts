@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { GENERATED_MARKER, sidecarPaths } from '../../lib/layout';
 import { LockHeldError } from '../../pipeline/lock';
 import { TreeWriteError } from '../../pipeline/transaction';
-import { inspectTree, previewTree, TreeRefusedError, writeTree } from '../../pipeline/tree-writer';
+import { describeTreeError, inspectTree, previewTree, TreeRefusedError, writeTree } from '../../pipeline/tree-writer';
 import { snapshotDir, tempDir } from '../helpers';
 
 const generated = (body: string) => `${GENERATED_MARKER} from config/test.yaml.\n${body}\n`;
@@ -294,5 +294,20 @@ describe('case 14: removal is linear', () => {
     // Quadratic removal took 0.57 s and 8.7 s (15x). The bound leaves room for a loaded machine.
     expect(large / small).toBeLessThan(8);
     expect(large).toBeLessThan(3000);
+  });
+});
+
+describe('describeTreeError', () => {
+  const fsError = (code: string) => Object.assign(new Error(code), { code, syscall: 'scandir', path: '/repo/flux/apps/dev' });
+
+  test('a permission error from the file system says what to do', () => {
+    expect(describeTreeError(fsError('EACCES')))
+      .toBe('scandir /repo/flux/apps/dev failed (EACCES): permission denied: make the tree, its folders and files readable and writable by this user; nothing was written');
+    expect(describeTreeError(fsError('EPERM'))).toMatch(/failed \(EPERM\): permission denied: make the tree/);
+  });
+
+  test('another file system error names the call, the file and the code', () => {
+    expect(describeTreeError(fsError('EIO'))).toBe('scandir /repo/flux/apps/dev failed (EIO); nothing was written');
+    expect(describeTreeError(new Error('not from the file system'))).toBeUndefined();
   });
 });
