@@ -42,7 +42,16 @@ function collectInputs(relative, into) {
     return;
   }
   if (stat.isDirectory()) {
-    for (const entry of fs.readdirSync(absolute).sort()) {
+    let entries;
+    try {
+      entries = fs.readdirSync(absolute).sort();
+    } catch (error) {
+      // An unreadable folder (config/ after chmod 000) is the command's to report, with its own
+      // message; here it only changes the fingerprint.
+      into.push(`${relative}\0unlistable\0${error.code}`);
+      return;
+    }
+    for (const entry of entries) {
       if (entry === 'node_modules' || entry === '__snapshots__') continue;
       collectInputs(path.join(relative, entry), into);
     }
@@ -79,7 +88,8 @@ function build(target) {
   } catch (failure) {
     fs.rmSync(staging, { recursive: true, force: true });
     const messages = failure.errors ? esbuild.formatMessagesSync(failure.errors, { kind: 'error', color: process.stderr.isTTY }) : [String(failure)];
-    process.stderr.write(`${messages.join('')}build of the TypeScript sources failed; nothing was run\n`);
+    // esbuild reports an output folder it cannot create once per entry point: once is enough.
+    process.stderr.write(`${[...new Set(messages)].join('')}build of the TypeScript sources failed; nothing was run\n`);
     process.exit(1);
   }
   try {
@@ -109,7 +119,14 @@ function running(pid) {
 function ensureBuilt() {
   const target = path.join(BIN_DIR, fingerprint());
   if (!fs.existsSync(target)) {
-    fs.mkdirSync(BIN_DIR, { recursive: true });
+    try {
+      fs.mkdirSync(BIN_DIR, { recursive: true });
+      fs.accessSync(BIN_DIR, fs.constants.W_OK);
+    } catch (error) {
+      process.stderr.write(`cannot build into ${path.relative(process.cwd(), BIN_DIR) || BIN_DIR} (${error.code}): `
+        + 'make dist/ writable by this user, or run npm run build once as the owner of the checkout; nothing was run\n');
+      process.exit(1);
+    }
     build(target);
   }
   return target;
