@@ -157,9 +157,13 @@ function planCommand(argv: readonly string[], stdout: Output, stderr: Output, op
     return 1;
   }
   const plan = { changes: sortChanges([...planChanges(preview.state.owned, result.tree.files).changes, ...rendered]) };
-  stdout.write(args.markdown ? renderMarkdown(plan) : renderText(plan, createColors(stdout.isTTY === true && !process.env.NO_COLOR)));
+  const refused = preview.prepared.refusals.length > 0;
+  // "No changes" beside a refusal reads as all clear; a plan with changes (a cluster's prune) is still worth showing.
+  if (!(refused && plan.changes.length === 0)) {
+    stdout.write(args.markdown ? renderMarkdown(plan) : renderText(plan, createColors(stdout.isTTY === true && !process.env.NO_COLOR)));
+  }
   for (const note of preview.state.notes) stderr.write(`plan: note: ${printable(note, 1000)}\n`);
-  if (preview.prepared.refusals.length > 0) {
+  if (refused) {
     stderr.write(`plan: synth would refuse this tree, so it cannot be applied as planned:\n${preview.prepared.refusals.map((line) => `  ${printable(line, 2000)}`).join('\n')}\n`);
     return 1;
   }

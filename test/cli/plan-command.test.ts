@@ -1,9 +1,10 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createColors } from 'picocolors';
 import { renderText, runPlan } from '../../cli/plan-command';
 import { REPO_ROOT } from '../../lib/paths';
 import { planChanges, readGeneratedFiles } from '../../pipeline/plan';
-import { configDirWithProd } from '../helpers';
+import { configDirWithProd, tempDir } from '../helpers';
 
 const FLUX = path.join(REPO_ROOT, 'flux');
 
@@ -90,6 +91,22 @@ describe('npm run plan', () => {
     const { code, stderr } = plan('--config-dir', configDirWithProd((d) => { d.esc.environment = ''; }));
     expect(code).toBe(1);
     expect(stderr).toContain('esc.environment: expected the ESC environment');
+  });
+});
+
+describe('npm run plan on a tree synth would refuse', () => {
+  test('a copied generated file: the refusal alone, no "No changes" on stdout, exit 1', () => {
+    const flux = path.join(tempDir(), 'flux');
+    fs.cpSync(FLUX, flux, { recursive: true });
+    fs.copyFileSync(path.join(flux, 'apps/dev/kustomization.yaml'), path.join(flux, 'apps/dev/copy.yaml'));
+    for (const format of [[], ['--markdown']]) {
+      expect(plan('--flux-dir', flux, ...format)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `plan: synth would refuse this tree, so it cannot be applied as planned:\n  ${path.join(flux, 'apps/dev/copy.yaml')} has the generated header `
+          + 'but synth did not write it here (a copy?): delete it, or move it out of flux/\n',
+      });
+    }
   });
 });
 
