@@ -16,3 +16,19 @@ export const helmRender: Rule = {
   // The findings come from pipeline/charts/render.ts, which needs helm and the chart archives.
   check: () => [],
 };
+
+export const HELM_VALUES_REFERENCE_RULE = 'helm-values-reference';
+
+/**
+ * House, like secret-reference: helm-controller does stop on a missing valuesFrom Secret, but only
+ * the whole cluster's files can show that one is produced, so `check --only admission` on a folder
+ * of HelmReleases must not report it.
+ */
+export const helmValuesReference: Rule = {
+  id: HELM_VALUES_REFERENCE_RULE,
+  group: 'house',
+  description: 'Every Secret or ConfigMap a HelmRelease reads through valuesFrom (unless optional) is declared, or produced by an '
+    + 'ExternalSecret in its namespace that writes the key read.',
+  // The findings come from pipeline/charts/render.ts, which composes the values.
+  check: () => [],
+};

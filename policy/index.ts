@@ -22,7 +22,7 @@ export type { RuleSelection } from './rules';
 export { SchemaRegistry } from './schema';
 export { SUPPORTED_EXTENSIONS } from './cel';
 export type { RuleOutcome, RuleOutcomeCache } from './cel';
-export { HELM_RENDER_RULE } from './helm-render';
+export { HELM_RENDER_RULE, HELM_VALUES_REFERENCE_RULE } from './helm-render';
 export { NEWEST_POLICY_MINOR } from './pod-security';
 
 export interface GateOptions {

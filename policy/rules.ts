@@ -15,7 +15,7 @@
 import { crdCelRules } from './cel';
 import { EXEMPTION_RULE, exemptionProblems } from './exemptions';
 import { externalSecretData } from './external-secrets-webhook';
-import { helmRender } from './helm-render';
+import { helmRender, helmValuesReference } from './helm-render';
 import { containerImage, imagePinned } from './images';
 import { namespacePruneDisabled, podSecurityLabels, podSecurityPinned } from './namespaces';
 import { podSecurity } from './pod-security';
@@ -67,6 +67,7 @@ export const RULES: readonly Rule[] = [
   configMapReference,
   serviceAccountReferenceRule,
   secretStoreReference,
+  helmValuesReference,
   fluxSourceReference,
   fluxDependencies,
   duplicateObject,

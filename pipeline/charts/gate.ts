@@ -77,8 +77,12 @@ export function gateWithCharts(objects: readonly ManifestObject[], options: Gate
     const invalid = gate.findings.some((finding) => finding.rule.startsWith('schema-') && finding.source?.renderedBy === release.label);
     if (validated && !invalid && !release.objects.every((object) => known.has(object.manifest))) sources.cache.setSchemaVerdict(hashes.get(release)!);
   }
-  const renderSelected = !options.rules || options.rules.some((rule) => rule.id === HELM_RENDER_RULE);
-  const findings = [...(renderSelected ? rendered.findings : []), ...gate.findings.map((finding) => withValuesHint(finding, rendered.releases))];
+  const selected = (id: string) => !options.rules || options.rules.some((rule) => rule.id === id);
+  const renderSelected = selected(HELM_RENDER_RULE);
+  const findings = [
+    ...rendered.findings.filter((finding) => selected(finding.rule)),
+    ...gate.findings.map((finding) => withValuesHint(finding, rendered.releases)),
+  ];
   return { findings, exemptions: gate.exemptions, releases: rendered.releases, notes: [...gate.notes, ...(renderSelected ? rendered.notes : [])] };
 }
 

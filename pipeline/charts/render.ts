@@ -16,7 +16,7 @@ import {
   chartCrdsApplied, composeValues, DEFAULT_VALUES_KEY, helmReleaseName, helmReleaseNamespace, ResolvedValuesReference, valuesPlaceholder,
 } from '../../lib/helm';
 import { chartValuesHint } from '../../lib/chart-hints';
-import { Finding, GateNote, HELM_RENDER_RULE, ManifestObject, SchemaRegistry } from '../../policy';
+import { Finding, GateNote, HELM_RENDER_RULE, HELM_VALUES_REFERENCE_RULE, ManifestObject, SchemaRegistry } from '../../policy';
 import { externalSecretKeys } from '../../policy/references';
 import { asArray, asRecord, findingAt, groupOf, kindOf, metadataOf, nameOf, namespaceOf } from '../../policy/universe';
 import { ChartRef, ChartStore, ChartUnavailable } from './chart-store';
@@ -154,18 +154,18 @@ function releaseValues(release: ManifestObject, objects: readonly ManifestObject
       : undefined;
     if (!producer) {
       if (base.optional) return;
-      findings.push(findingAt(HELM_RENDER_RULE, release, path,
+      findings.push(findingAt(HELM_VALUES_REFERENCE_RULE, release, path,
         `valuesFrom ${kind} ${namespace}/${name} is not declared: helm-controller would stop with ValuesError ("could not resolve ${kind} chart values reference")`,
         'declare it (a Secret: under secrets: in config, so an ExternalSecret produces it), mark the entry optional: true, or fix the name'));
-      return;
-    }
-    const keys = externalSecretKeys(producer);
-    if (keys && !keys.has(valuesKey)) {
-      if (base.optional) return;
-      findings.push(findingAt(HELM_RENDER_RULE, release, [...path, 'valuesKey'],
-        `valuesFrom reads key ${valuesKey} of Secret ${namespace}/${name}, whose ExternalSecret writes only ${[...keys].sort().join(', ')}`,
-        `add ${valuesKey} to the secret's data in config, or read one of its keys`));
-      return;
+      // Rendered all the same (with a placeholder), so what the chart makes is still gated.
+    } else {
+      const keys = externalSecretKeys(producer);
+      if (keys && !keys.has(valuesKey)) {
+        if (base.optional) return;
+        findings.push(findingAt(HELM_VALUES_REFERENCE_RULE, release, [...path, 'valuesKey'],
+          `valuesFrom reads key ${valuesKey} of Secret ${namespace}/${name}, whose ExternalSecret writes only ${[...keys].sort().join(', ')}`,
+          `add ${valuesKey} to the secret's data in config, or read one of its keys`));
+      }
     }
     if (!targetPath) {
       notes.push(noteAt(release, path, `the values document in Secret ${namespace}/${name} key ${valuesKey} comes from ESC and is not merged offline`));
@@ -175,7 +175,6 @@ function releaseValues(release: ManifestObject, objects: readonly ManifestObject
     notes.push(noteAt(release, path, `${targetPath} = "${placeholder}" (Secret ${namespace}/${name} key ${valuesKey} comes from ESC; not read offline)`));
     references.push({ ...base, data: placeholder, literal: true });
   });
-  if (findings.length > 0) return { findings, notes };
   try {
     return { values: composeValues(asRecord(spec.values) ?? {}, references), findings, notes };
   } catch (error) {

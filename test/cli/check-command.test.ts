@@ -525,6 +525,17 @@ describe('npm run check --charts: HelmReleases written by hand are rendered and 
     expect(stdout).toMatch(/rendered by 1 HelmRelease\(s\): \d+ problem\(s\)/);
   });
 
+  test('a valuesFrom Secret produced in another folder is a house finding: --only admission still renders and gates the chart', () => {
+    const apps = path.join(REPO_ROOT, 'flux/apps/prod');
+    const all = run('--kubernetes-version', '1.33', apps);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain('spec.valuesFrom[0]: valuesFrom Secret apps/labelstudio-settings is not declared');
+    const admission = run('--only', 'admission', '--kubernetes-version', '1.33', apps);
+    expect(admission.stdout).not.toContain('valuesFrom Secret');
+    // The release is rendered all the same (with placeholders), so its pods are still checked.
+    expect(admission.stdout).toMatch(/and \d+ rendered by 1 HelmRelease\(s\)/);
+  });
+
   test('the committed prod tree, with everything its HelmReleases render, is clean', () => {
     const { code, stdout } = run(...['clusters', 'infrastructure', 'apps'].map((folder) => path.join(REPO_ROOT, 'flux', folder, 'prod')));
     expect(stdout).toMatch(/check: \d+ object\(s\) in \d+ file\(s\) and 24 rendered by 2 HelmRelease\(s\): clean/);
