@@ -1,7 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  CONTROL_PLANE_TAINT_KEYS, CRITICAL_ADDONS_ONLY_TAINT_KEY, RECOMMENDED_LABELS, TAILNET_IPV4_RANGE, TAILSCALE_IMAGE,
+  CONTROL_PLANE_TAINT_KEYS, CRITICAL_ADDONS_ONLY_TAINT_KEY, NODE_NETWORK_ANNOTATION, NodeNetwork, RECOMMENDED_LABELS, TAILNET_IPV4_RANGE,
+  TAILSCALE_IMAGE,
 } from '../lib/constants';
 import { imagePinProblem } from '../lib/images';
 import { assertValid, dnsLabelProblem, dnsSubdomainProblem, hostPathProblem, secretKeyProblem } from '../lib/kubernetes-names';
@@ -107,6 +108,13 @@ export interface TailscaleDaemonSetProps {
    * @default - none
    */
   readonly advertiseTags?: readonly string[];
+  /**
+   * How the cluster's nodes reach each other, stated on the DaemonSet (NODE_NETWORK_ANNOTATION) so
+   * that the gate can check exit-node use in the tree itself. Over `public` addresses no node may use
+   * an exit node: flannel and inbound traffic on public addresses would take the tunnel.
+   * @default - not stated: exit-node use is not checked against it
+   */
+  readonly nodeNetwork?: NodeNetwork;
 
   /**
    * Enable IPv4 and IPv6 forwarding on the node before tailscaled starts. containerboot enables
@@ -178,6 +186,9 @@ export class TailscaleDaemonSet extends Construct {
     if (props.advertiseExitNode && props.exitNodeIp !== undefined) {
       throw new Error(`${where}: a node cannot both offer an exit node (advertiseExitNode) and use one (exitNodeIp)`);
     }
+    if (props.exitNodeIp !== undefined && props.nodeNetwork === 'public') {
+      throw new Error(`${where}: nodes that reach each other over public addresses cannot use an exit node (flannel and inbound traffic would take the tunnel)`);
+    }
     if (props.exitNodeAllowLanAccess && props.exitNodeIp === undefined) {
       throw new Error(`${where}: exitNodeAllowLanAccess needs exitNodeIp (tailscale up rejects --exit-node-allow-lan-access alone)`);
     }
@@ -246,7 +257,10 @@ export class TailscaleDaemonSet extends Construct {
     ];
 
     new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace, labels: selector },
+      metadata: {
+        name: this.name, namespace: this.namespace, labels: selector,
+        ...(props.nodeNetwork ? { annotations: { [NODE_NETWORK_ANNOTATION]: props.nodeNetwork } } : {}),
+      },
       spec: {
         selector: { matchLabels: selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },

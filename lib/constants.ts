@@ -77,6 +77,11 @@ export const TAILSCALE_IMAGE = 'tailscale/tailscale:v1.102.3';
 /** How the nodes of a cluster reach each other (what K3s uses as node IPs and flannel's interface). */
 export const NODE_NETWORKS = ['lan', 'public', 'tailnet'] as const;
 export type NodeNetwork = (typeof NODE_NETWORKS)[number];
+/**
+ * Annotation on each Tailscale DaemonSet stating the cluster's node network, so the gate can refuse
+ * a hand edit of the tree that config would have refused (an exit node over public addresses).
+ */
+export const NODE_NETWORK_ANNOTATION = 'oceanid.goldfish.inc/node-network';
 
 /** The echo service the original runbook used to read a node's public egress address. */
 export const DEFAULT_ECHO_URL = 'https://ipinfo.io/ip';

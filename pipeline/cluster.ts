@@ -116,6 +116,7 @@ function addNetwork(chart: LayerChart, config: ClusterConfig): EgressProxy[] {
     authKeySecret: tailscale.authKeySecret,
     hostnameSuffix: tailscale.hostnameSuffix,
     stateDir: tailscale.stateDir,
+    nodeNetwork: config.cluster.nodeNetwork,
   };
   const exitNode = tailscale.exitNode;
   if (exitNode) {

@@ -3,7 +3,7 @@
  * reads it. containerboot ignores unknown variables and misspelled booleans without a word; the
  * draft that configured `TS_EXIT_NODE` and `TS_ACCEPT_ROUTES` configured nothing.
  */
-import { TAILNET_IPV4_RANGE } from '../lib/constants';
+import { NODE_NETWORK_ANNOTATION, TAILNET_IPV4_RANGE } from '../lib/constants';
 import { PathSegment } from '../lib/field-path';
 import { parseImageReference } from '../lib/images';
 import { cidrContains, isCanonicalCidr, isIpv4Address } from '../lib/network';
@@ -77,6 +77,16 @@ function checkContainer(object: ManifestObject, container: Record<string, any>, 
     if (flag('--advertise-exit-node')) {
       at(extra, 'a node cannot both advertise an exit node and use one', 'drop --exit-node or --advertise-exit-node', ['value']);
     }
+    const nodeNetwork = asRecord(asRecord(object.manifest.metadata)?.annotations)?.[NODE_NETWORK_ANNOTATION];
+    if (nodeNetwork === 'public') {
+      at(extra, `--exit-node on nodes that reach each other over public addresses (${NODE_NETWORK_ANNOTATION}: public): flannel traffic between `
+        + 'nodes would take the tunnel, and SSH, NodePort and ServiceLB on a worker\'s public address would answer through the exit node (tailscale#10940)',
+      'drop --exit-node and send only what needs the exit node\'s address through egress.proxies in config, or run K3s over the tailnet and set '
+        + 'cluster.nodeNetwork: tailnet', ['value']);
+    } else if (nodeNetwork === 'lan' && !flag('--exit-node-allow-lan-access')) {
+      at(extra, `--exit-node without --exit-node-allow-lan-access on nodes that share a LAN (${NODE_NETWORK_ANNOTATION}: lan): traffic between `
+        + 'nodes would go through the exit node', 'add --exit-node-allow-lan-access', ['value']);
+    }
   } else if (flag('--exit-node-allow-lan-access')) {
     at(extra, '--exit-node-allow-lan-access without --exit-node makes tailscale up refuse to start', 'add --exit-node=<IP> or drop the flag', ['value']);
   }
@@ -128,6 +138,7 @@ export const tailscaleContainerboot: Rule = {
   id: 'tailscale-containerboot',
   group: 'house',
   description: 'Tailscale containers use only variables containerboot reads, valid Go booleans, canonical TS_ROUTES, an exit node by IP, state on disk, '
-    + 'no inline auth key, --reset in TS_EXTRA_ARGS and an optional auth key reference with TS_AUTH_ONCE.',
+    + 'no inline auth key, --reset in TS_EXTRA_ARGS, an optional auth key reference with TS_AUTH_ONCE, and no exit node where the node '
+    + 'network annotation says the nodes talk over public addresses (or one without LAN access on a shared LAN).',
   check: ({ universe }) => checkTailscale(universe),
 };

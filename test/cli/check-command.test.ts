@@ -466,6 +466,19 @@ describe('a hand edit of the committed tree', () => {
     expect(result.stdout).toContain('TS_EXTRA_ARGS has up flags (--exit-node=100.81.237.43 --advertise-tags=tag:k8s) but no --reset');
     expect(result.stdout).toContain('fix: put --reset first in TS_EXTRA_ARGS');
   });
+
+  test('a client DaemonSet given --exit-node (with --reset) on prod, whose nodes talk over public addresses, is refused', () => {
+    const out = path.join(tempDir(), 'prod');
+    for (const folder of ['clusters/prod', 'infrastructure/prod', 'apps/prod']) {
+      fs.cpSync(path.join(REPO_ROOT, 'flux', folder), path.join(out, folder), { recursive: true });
+    }
+    const file = path.join(out, 'infrastructure/prod/network/daemonset-tailscale-tailscale-client.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('value: --reset --advertise-tags=tag:k8s',
+      'value: --reset --exit-node=100.81.237.43 --exit-node-allow-lan-access --advertise-tags=tag:k8s'));
+    const result = run(out);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('--exit-node on nodes that reach each other over public addresses (oceanid.goldfish.inc/node-network: public)');
+  });
 });
 
 describe('a hand edit of the committed tree: readiness', () => {

@@ -185,6 +185,17 @@ describe('TailscaleDaemonSet', () => {
       .toThrow('tailscale DaemonSet tailscale-client: a node cannot both offer an exit node (advertiseExitNode) and use one (exitNodeIp)');
   });
 
+  test('states the node network on the DaemonSet, for the gate; none stated, no annotation', () => {
+    expect(synth({ nodeNetwork: 'public' }).daemonSet.metadata.annotations).toEqual({ 'oceanid.goldfish.inc/node-network': 'public' });
+    expect(synth().daemonSet.metadata.annotations).toBeUndefined();
+  });
+
+  test('fails when nodes that talk over public addresses would use an exit node', () => {
+    expect(() => synth({ ...client, nodeNetwork: 'public' })).toThrow(
+      'tailscale DaemonSet tailscale-client: nodes that reach each other over public addresses cannot use an exit node');
+    expect(() => synth({ ...client, nodeNetwork: 'lan' })).not.toThrow();
+  });
+
   test('fails on LAN access without an exit node', () => {
     expect(() => synth({ exitNodeAllowLanAccess: true })).toThrow('exitNodeAllowLanAccess needs exitNodeIp');
   });

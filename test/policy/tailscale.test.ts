@@ -13,9 +13,9 @@ const GOOD_ENV = [
   { name: 'TS_DEBUG_FIREWALL_MODE', value: 'auto' },
 ];
 
-function findings(env: Array<Record<string, unknown>>, image = 'tailscale/tailscale:v1.102.3') {
+function findings(env: Array<Record<string, unknown>>, image = 'tailscale/tailscale:v1.102.3', annotations?: Record<string, string>) {
   const daemonSet = {
-    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ts', namespace: 'tailscale' },
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ts', namespace: 'tailscale', ...(annotations ? { annotations } : {}) },
     spec: { template: { spec: { containers: [{ name: 'tailscale', image, env }] } } },
   };
   return findingsOf(['tailscale-containerboot'], [daemonSet]).map((f) => `${f.path}: ${f.message} | ${f.fix}`);
@@ -36,6 +36,23 @@ describe('Tailscale containers', () => {
       + 'flags"), e.g. host-era --ssh or a flag later removed, and containerboot exits on every start | put --reset first in TS_EXTRA_ARGS',
     ]);
     expect(findings(replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--exit-node=100.81.237.43 --reset' }))).toEqual([]);
+  });
+
+  test('an exit node is refused where the node network annotation says public, and needs LAN access on a LAN', () => {
+    const client = replace('TS_EXTRA_ARGS', { name: 'TS_EXTRA_ARGS', value: '--reset --exit-node=100.81.237.43 --advertise-tags=tag:k8s' })
+      .filter((entry) => entry.name !== 'TS_ROUTES');
+    const network = (value: string) => ({ 'oceanid.goldfish.inc/node-network': value });
+    expect(findings(client, undefined, network('public'))).toEqual([
+      'spec.template.spec.containers[0].env[7].value: --exit-node on nodes that reach each other over public addresses '
+        + '(oceanid.goldfish.inc/node-network: public): flannel traffic between nodes would take the tunnel, and SSH, NodePort and ServiceLB on a '
+        + 'worker\'s public address would answer through the exit node (tailscale#10940) | drop --exit-node and send only what needs the exit node\'s '
+        + 'address through egress.proxies in config, or run K3s over the tailnet and set cluster.nodeNetwork: tailnet',
+    ]);
+    expect(findings(client, undefined, network('lan'))).toEqual([expect.stringContaining('--exit-node without --exit-node-allow-lan-access on nodes that share a LAN')]);
+    const withLan = client.map((entry) => (entry.name === 'TS_EXTRA_ARGS' ? { ...entry, value: `${entry.value} --exit-node-allow-lan-access` } : entry));
+    expect(findings(withLan, undefined, network('lan'))).toEqual([]);
+    expect(findings(client, undefined, network('tailnet'))).toEqual([]);
+    expect(findings(client)).toEqual([]);
   });
 
   test('a required auth key reference is refused when the key is only read at login', () => {
