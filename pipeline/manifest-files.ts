@@ -10,7 +10,7 @@ import { PathSegment } from '../lib/field-path';
 import { BOOTSTRAP_FOLDER, MANIFEST_FILE } from '../lib/layout';
 import { describeSpecial, readRegularFile, UnreadableFileError, walkTree } from '../lib/walk';
 import { Finding, ManifestObject } from '../policy/types';
-import { YAML_SYNTAX_RULE } from '../policy/yaml-syntax';
+import { KUSTOMIZE_RESOURCES_RULE, YAML_SYNTAX_RULE } from '../policy/yaml-syntax';
 
 /** Folders a walk never enters: bootstrap-owned Flux files, dependencies, VCS data. */
 const SKIPPED_FOLDERS = new Set([BOOTSTRAP_FOLDER, 'node_modules', '.git']);
@@ -151,6 +151,9 @@ type Entry = Record<string, unknown>;
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const strings = (value: unknown): string[] => list(value).filter((item): item is string => typeof item === 'string');
 
+/** A resources entry kustomize fetches rather than reads from disk. */
+const REMOTE_RESOURCE = /^([a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)|\?ref=/i;
+
 /**
  * What kustomize builds from a kustomization's generators and patches, as objects the secret checks
  * read: a Secret (or ConfigMap) per generator entry, with its literals and the contents of its
@@ -163,6 +166,17 @@ function kustomizeOutputs(kustomization: ManifestObject, read: (file: string) =>
   const objects: ManifestObject[] = [];
   const errors: Finding[] = [];
   const source = (field: string, index: number) => ({ file, line: kustomization.source?.locate?.([field, index]) });
+  list(manifest.resources).forEach((entry, index) => {
+    // Remote bases (URLs, git) are kustomize's to fetch; a local path must exist, or the build fails.
+    if (typeof entry !== 'string' || REMOTE_RESOURCE.test(entry)) return;
+    if (!fs.existsSync(path.join(dir, entry))) {
+      errors.push({
+        rule: KUSTOMIZE_RESOURCES_RULE, source: source('resources', index), path: `resources[${index}]`,
+        message: `resources lists ${JSON.stringify(entry)}, which does not exist: kustomize build fails, so Flux applies nothing from this folder`,
+        fix: `add ${entry} or remove it from resources`,
+      });
+    }
+  });
   for (const [field, kind, dataField] of [['secretGenerator', 'Secret', 'stringData'], ['configMapGenerator', 'ConfigMap', 'data']] as const) {
     list(manifest[field]).forEach((raw, index) => {
       if (!isManifest(raw)) return;

@@ -31,7 +31,7 @@ import {
 } from './schema';
 import { credentialLeak, secretData } from './secret-hygiene';
 import { tailscaleContainerboot } from './tailscale';
-import { yamlSyntax } from './yaml-syntax';
+import { kustomizeResources, yamlSyntax } from './yaml-syntax';
 
 /** Defined here, not in ./exemptions, because it checks exemption annotations against this list. */
 const exemptionRule: Rule = {
@@ -44,6 +44,7 @@ const exemptionRule: Rule = {
 export const RULES: readonly Rule[] = [
   // admission: the cluster itself would refuse or drop it
   yamlSyntax,
+  kustomizeResources,
   schemaKind,
   schemaApiVersion,
   schemaUnknownField,

@@ -324,7 +324,7 @@ describe('npm run check: choosing rules', () => {
   test('an unknown rule or group is a usage error that lists the valid names', () => {
     const { code, stderr } = run('--only', 'admision', FIXTURES);
     expect(code).toBe(2);
-    expect(stderr).toContain('"admision": neither a rule nor a group. Valid names:\ngroups: admission, house\nrules:  yaml-syntax, schema-kind,');
+    expect(stderr).toContain('"admision": neither a rule nor a group. Valid names:\ngroups: admission, house\nrules:  yaml-syntax, kustomize-resources, schema-kind,');
     expect(run('--skip', 'pod-security,nope', FIXTURES).stderr).toContain('"nope": neither a rule nor a group');
     expect(run('--only', 'image-pinned', '--skip', 'house', FIXTURES)).toMatchObject({ code: 2, stderr: expect.stringContaining('leave no rule to run') });
     expect(run('--format', 'xml', FIXTURES)).toMatchObject({ code: 2, stderr: expect.stringContaining('--format "xml" is not one of text, json, sarif, github') });
@@ -369,6 +369,21 @@ describe('case 8: check sees what Flux applies', () => {
     expect(stdout).toContain('ConfigMap shop/settings');
     expect(stdout).toContain('data.token: contains what looks like a Pulumi access token (pul-…)');
     expect(stdout).toMatch(/JSON6902Patch .*operations\[0\]\.value: contains what looks like a Tailscale key/);
+  });
+
+  test('a kustomization.yaml listing a local resource that does not exist is refused (kustomize build fails); remote bases are not checked', () => {
+    const dir = namespaceOnly();
+    fs.writeFileSync(path.join(dir, 'kustomization.yaml'), YAML.stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization',
+      resources: ['manifests.yaml', 'deployment.yaml', 'https://github.com/example/base?ref=v1.0.0'],
+    }));
+    const { code, stdout } = run('--only', 'admission', dir);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`(${path.join(dir, 'kustomization.yaml')}:5) resources[1]: resources lists "deployment.yaml", which does not exist: `
+      + 'kustomize build fails, so Flux applies nothing from this folder\n    fix: add deployment.yaml or remove it from resources');
+    expect(stdout).not.toContain('github.com');
+    fs.writeFileSync(path.join(dir, 'deployment.yaml'), '');
+    expect(run('--only', 'admission', dir).stdout).not.toContain('does not exist');
   });
 
   test('folders include .json manifests', () => {
