@@ -5,16 +5,12 @@ import {
 import {
   ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetDeletionPolicy,
 } from '../imports/eso-externalsecret-external-secrets.io';
-import {
-  HelmRelease, HelmReleaseSpecChartSpecSourceRefKind, HelmReleaseSpecDriftDetectionMode, HelmReleaseSpecInstallCrds,
-  HelmReleaseSpecUpgradeCrds, HelmReleaseSpecUpgradeRemediationStrategy,
-} from '../imports/flux-helmrelease-helm.toolkit.fluxcd.io';
-import { HelmRepository } from '../imports/flux-helmrepository-source.toolkit.fluxcd.io';
 import { EXTERNAL_SECRETS_CHART, PULUMI_ESC_STORE_NAME, PULUMI_TOKEN_SECRET } from '../lib/constants';
 import { escNameProblem, escPathProblem } from '../lib/esc';
 import { chartVersionProblem } from '../lib/helm';
 import { assertValid, dnsLabelProblem, dnsSubdomainProblem, secretKeyProblem } from '../lib/kubernetes-names';
 import { assertDuration } from '../lib/durations';
+import { ChartRelease } from './chart-release';
 
 
 /** Requests and limits of one container, in Kubernetes quantity syntax. */
@@ -71,46 +67,23 @@ export class ExternalSecretsOperator extends Construct {
     this.chartVersion = props.chartVersion ?? EXTERNAL_SECRETS_CHART.version;
     const versionProblem = chartVersionProblem(this.chartVersion);
     if (versionProblem) throw new Error(`chartVersion ${versionProblem}`);
-    const interval = props.interval ?? '1h';
-    assertDuration('interval', interval);
-    const retries = props.retries ?? 3;
-    if (!Number.isInteger(retries) || retries < 1) throw new Error(`retries must be a positive integer, got ${retries}`);
     const resources = props.resources ?? DEFAULT_OPERATOR_RESOURCES;
-
-    new HelmRepository(this, 'Repository', {
-      metadata: { name: EXTERNAL_SECRETS_CHART.name, namespace: this.namespace },
-      spec: { url: EXTERNAL_SECRETS_CHART.repository, interval },
-    });
-
-    new HelmRelease(this, 'Release', {
-      metadata: { name: this.releaseName, namespace: this.namespace },
-      spec: {
-        releaseName: this.releaseName,
-        interval,
-        chart: {
-          spec: {
-            chart: EXTERNAL_SECRETS_CHART.name,
-            version: this.chartVersion,
-            sourceRef: { kind: HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: EXTERNAL_SECRETS_CHART.name, namespace: this.namespace },
-            interval,
-          },
-        },
-        install: { crds: HelmReleaseSpecInstallCrds.CREATE_REPLACE, remediation: { retries } },
-        upgrade: {
-          crds: HelmReleaseSpecUpgradeCrds.CREATE_REPLACE,
-          cleanupOnFail: true,
-          remediation: { retries, remediateLastFailure: true, strategy: HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK },
-        },
-        driftDetection: { mode: HelmReleaseSpecDriftDetectionMode.ENABLED },
-        values: {
-          installCRDs: true,
-          // The chart renders its CRDs as templates, so `helm uninstall` would delete them and with
-          // them every ExternalSecret in the cluster. Helm keeps resources carrying this policy.
-          crds: { annotations: { 'helm.sh/resource-policy': 'keep' } },
-          resources,
-          webhook: { resources },
-          certController: { resources },
-        },
+    new ChartRelease(this, 'Chart', {
+      name: this.releaseName,
+      namespace: this.namespace,
+      source: { repository: EXTERNAL_SECRETS_CHART.repository, chart: EXTERNAL_SECRETS_CHART.name, version: this.chartVersion },
+      // The chart's CRDs change with it: replace them on upgrade, never delete them.
+      crds: 'CreateReplace',
+      interval: props.interval,
+      retries: props.retries,
+      values: {
+        installCRDs: true,
+        // The chart renders its CRDs as templates, so `helm uninstall` would delete them and with
+        // them every ExternalSecret in the cluster. Helm keeps resources carrying this policy.
+        crds: { annotations: { 'helm.sh/resource-policy': 'keep' } },
+        resources,
+        webhook: { resources },
+        certController: { resources },
       },
     });
   }

@@ -1,23 +1,7 @@
 import { Construct } from 'constructs';
-import {
-  HelmRelease, HelmReleaseSpecChartSpecSourceRefKind, HelmReleaseSpecDriftDetectionMode, HelmReleaseSpecInstallCrds,
-  HelmReleaseSpecUpgradeCrds, HelmReleaseSpecUpgradeRemediationStrategy, HelmReleaseSpecValuesFromKind,
-} from '../imports/flux-helmrelease-helm.toolkit.fluxcd.io';
-import { HelmRepository, HelmRepositorySpecType } from '../imports/flux-helmrepository-source.toolkit.fluxcd.io';
-import { assertDuration } from '../lib/durations';
-import { chartVersionProblem, parseSetPath } from '../lib/helm';
 import { assertValid, dnsLabelProblem } from '../lib/kubernetes-names';
+import { ChartRelease, HelmChartSource } from './chart-release';
 import { SyncedSecret } from './external-secrets';
-
-/** A chart in a Helm repository (https) or an OCI registry (`oci://`). */
-export interface HelmChartSource {
-  /** Repository URL, e.g. `https://charts.heartex.com/` or `oci://ghcr.io/org/charts`. */
-  readonly repository: string;
-  /** Chart name in the repository, e.g. `label-studio`. */
-  readonly chart: string;
-  /** Exact chart version, e.g. `2.0.5`: a range is refused. */
-  readonly version: string;
-}
 
 /** One chart value that comes from a key of a synced Secret (so from ESC), set at `targetPath`. */
 export interface ValueFromSecret {
@@ -87,16 +71,6 @@ export class HelmApp extends Construct {
     this.name = props.name;
     this.namespace = props.namespace;
     this.source = props.source;
-    const versionProblem = chartVersionProblem(props.source.version);
-    if (versionProblem) throw new Error(`app ${props.name}: chart version ${versionProblem}`);
-    if (!/^(https?|oci):\/\/[^\s/]+/.test(props.source.repository)) {
-      throw new Error(`app ${props.name}: repository ${JSON.stringify(props.source.repository)} must be an https:// (or oci://) URL`);
-    }
-    assertValid(`app ${props.name}: chart`, props.source.chart, dnsLabelProblem);
-    const interval = props.interval ?? '1h';
-    assertDuration(`app ${props.name}: interval`, interval);
-    const retries = props.retries ?? 3;
-    if (!Number.isInteger(retries) || retries < 1) throw new Error(`app ${props.name}: retries must be a positive integer, got ${retries}`);
     for (const secret of [...(props.secrets ?? []), ...(props.valuesFrom ?? []).map((entry) => entry.secret)]) {
       if (secret.namespace !== this.namespace) {
         throw new Error(`app ${props.name}: Secret ${secret.namespace}/${secret.name} is in another namespace than the app (${this.namespace}); pods read Secrets of their own namespace only`);
@@ -106,44 +80,11 @@ export class HelmApp extends Construct {
       if (!entry.secret.keys.includes(entry.key)) {
         throw new Error(`app ${props.name}: valuesFrom reads key ${entry.key} of Secret ${entry.secret.name}, which holds only ${entry.secret.keys.join(', ')}`);
       }
-      parseSetPath(entry.targetPath);
     }
-    const oci = props.source.repository.startsWith('oci://');
-
-    new HelmRepository(this, 'Repository', {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: { url: props.source.repository, interval, ...(oci ? { type: HelmRepositorySpecType.OCI } : {}) },
-    });
-
-    new HelmRelease(this, 'Release', {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: {
-        releaseName: this.name,
-        interval,
-        chart: {
-          spec: {
-            chart: props.source.chart,
-            version: props.source.version,
-            sourceRef: { kind: HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: this.name, namespace: this.namespace },
-            interval,
-          },
-        },
-        install: { crds: HelmReleaseSpecInstallCrds.CREATE, remediation: { retries } },
-        upgrade: {
-          crds: HelmReleaseSpecUpgradeCrds.CREATE,
-          cleanupOnFail: true,
-          remediation: { retries, remediateLastFailure: true, strategy: HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK },
-        },
-        driftDetection: { mode: HelmReleaseSpecDriftDetectionMode.ENABLED },
-        ...(props.valuesFrom && props.valuesFrom.length > 0 ? {
-          valuesFrom: props.valuesFrom.map((entry) => ({
-            kind: HelmReleaseSpecValuesFromKind.SECRET, name: entry.secret.name, valuesKey: entry.key, targetPath: entry.targetPath,
-            // Verbatim: a database name of digits stays a string, a comma stays a comma (helm --set-literal).
-            literal: true,
-          })),
-        } : {}),
-        ...(props.values && Object.keys(props.values).length > 0 ? { values: props.values } : {}),
-      },
+    new ChartRelease(this, 'Chart', {
+      name: this.name, namespace: this.namespace, source: props.source, values: props.values, interval: props.interval, retries: props.retries,
+      valuesFrom: props.valuesFrom?.map((entry) => ({ secretName: entry.secret.name, key: entry.key, targetPath: entry.targetPath })),
+      errorPrefix: `app ${props.name}: `,
     });
   }
 }

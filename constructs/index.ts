@@ -1,4 +1,5 @@
 export * from './alerts';
+export * from './chart-release';
 export * from './egress';
 export * from './external-secrets';
 export * from './flux';
