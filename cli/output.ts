@@ -1,4 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
+import { printable } from '../lib/printable';
+import { describeTreeError } from '../pipeline/tree-writer';
 
 /** Where a command writes: process.stdout/stderr in use, a string buffer in tests. */
 export interface Output {
@@ -38,4 +40,27 @@ export function parseCommandLine<T extends ParseArgsConfig & { options: { help: 
     return 0;
   }
   return parsed;
+}
+
+/** Options of the commands that take flux/'s lock (synth writes, plan reads). */
+export interface TreeCommandOptions {
+  /**
+   * How long to wait for another synth or plan holding flux/.
+   * @default 10000
+   */
+  readonly lockWaitMs?: number;
+}
+
+/**
+ * Runs a command that reads or writes flux/ so that nothing unforeseen ends in a stack trace: a bad
+ * tree or disk gets its message (the writer has restored flux/ if it touched it), anything else one
+ * line marked as an internal error; both exit 1.
+ */
+export function runTreeCommand(name: string, stderr: Output, command: () => number): number {
+  try {
+    return command();
+  } catch (error) {
+    stderr.write(`${name} failed: ${printable(describeTreeError(error) ?? `internal error: ${(error as Error)?.message ?? String(error)}`, 2000)}\n`);
+    return 1;
+  }
 }

@@ -14,7 +14,7 @@ import { ObjectChange, Plan, planChanges, sortChanges } from '../pipeline/plan';
 import { defaultSchemaRegistry } from '../pipeline/synth';
 import { describeTreeError, previewTree, TreePreview } from '../pipeline/tree-writer';
 import { gatedSynth } from './gated-synth';
-import { Output, parseCommandLine } from './output';
+import { Output, parseCommandLine, runTreeCommand, TreeCommandOptions } from './output';
 
 const USAGE = `usage: npm run plan -- [--markdown] [--config-dir DIR] [--flux-dir DIR] [--prune-cluster NAME]...
 
@@ -101,21 +101,11 @@ function renderMarkdown(plan: Plan): string {
   return `${lines.join('\n')}\n`;
 }
 
-export interface PlanCommandOptions {
-  /** How long to wait for a synth writing the tree. @default 10000 */
-  readonly lockWaitMs?: number;
+export function runPlan(argv: readonly string[], stdout: Output, stderr: Output, options: TreeCommandOptions = {}): number {
+  return runTreeCommand('plan', stderr, () => planCommand(argv, stdout, stderr, options));
 }
 
-export function runPlan(argv: readonly string[], stdout: Output, stderr: Output, options: PlanCommandOptions = {}): number {
-  try {
-    return planCommand(argv, stdout, stderr, options);
-  } catch (error) {
-    stderr.write(`plan failed: ${printable(describeTreeError(error) ?? `internal error: ${(error as Error)?.message ?? String(error)}`, 2000)}\n`);
-    return 1;
-  }
-}
-
-function planCommand(argv: readonly string[], stdout: Output, stderr: Output, options: PlanCommandOptions): number {
+function planCommand(argv: readonly string[], stdout: Output, stderr: Output, options: TreeCommandOptions): number {
   // A usage error exits 1 here: 2 means "changes".
   const parsed = parseCommandLine({
     args: [...argv],

@@ -21,7 +21,7 @@ import { printable, printableLines } from '../lib/printable';
 import { describeTreeError, writeTree } from '../pipeline/tree-writer';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { refusalText, synthesizeValidConfig } from './gated-synth';
-import { Output, parseCommandLine } from './output';
+import { Output, parseCommandLine, runTreeCommand, TreeCommandOptions } from './output';
 import { renderReport } from './report';
 import { startWatch } from './watch';
 
@@ -45,22 +45,11 @@ synth writes what the cluster applies, so it runs every admission rule: --only a
 one out only when --skip names it by id (never through a group), and synth then says so.
 `;
 
-export interface SynthCommandOptions {
-  /** How long to wait for another synth or plan holding flux/. @default 10000 */
-  readonly lockWaitMs?: number;
+export function runSynth(argv: readonly string[], stdout: Output, stderr: Output, options: TreeCommandOptions = {}): number {
+  return runTreeCommand('synth', stderr, () => synthCommand(argv, stdout, stderr, options));
 }
 
-export function runSynth(argv: readonly string[], stdout: Output, stderr: Output, options: SynthCommandOptions = {}): number {
-  try {
-    return synthCommand(argv, stdout, stderr, options);
-  } catch (error) {
-    // Anything not foreseen: one line, no stack trace; flux/ was restored by the writer if it was touched.
-    stderr.write(`synth failed: ${printable(describeTreeError(error) ?? `internal error: ${(error as Error)?.message ?? String(error)}`, 2000)}\n`);
-    return 1;
-  }
-}
-
-function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, commandOptions: SynthCommandOptions): number {
+function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, commandOptions: TreeCommandOptions): number {
   const started = performance.now();
   const parsed = parseCommandLine({
     args: [...argv],
