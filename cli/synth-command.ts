@@ -12,12 +12,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TAILNET_POLICY_DIR } from '../lib/layout';
-import { readRegularFile } from '../lib/walk';
 import { CHARTS_DIR, CONFIG_DIR, FLUX_DIR, REPO_ROOT } from '../lib/paths';
 import { ChartStore } from '../pipeline/charts/chart-store';
 import { defaultChartSources } from '../pipeline/charts/gate';
 import { formatExemption, formatNote } from '../policy';
 import { printable, printableLines } from '../lib/printable';
+import { pendingTailnetPolicies, writeTailnetPolicies } from '../pipeline/tailnet-policy';
 import { describeTreeError, writeTree } from '../pipeline/tree-writer';
 import { GATE_OPTIONS, gateUsage, parseGateOptions } from './gate-options';
 import { refusalText, synthesizeValidConfig } from './gated-synth';
@@ -125,21 +125,14 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
   }
   for (const note of summary.notes) stderr.write(`synth: note: ${printable(note, 1000)}\n`);
 
-  // Rewritten only when changed, each whole or not at all: a temporary file beside it, then a rename.
-  const policiesWritten: string[] = [];
-  for (const { file, target, content } of policies) {
-    try {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      const temporary = `${target}.${process.pid}.tmp`;
-      fs.writeFileSync(temporary, content);
-      fs.renameSync(temporary, target);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      stderr.write(`synth: flux/ was written, but the tailnet policy ${printable(target)} could not be (${printable(code)}): `
-        + 'make its folder writable and run synth again (Flux never reads it)\n');
-      return 1;
-    }
-    policiesWritten.push(file);
+  let policiesWritten: readonly string[];
+  try {
+    policiesWritten = writeTailnetPolicies(policies);
+  } catch (error) {
+    const { code, path: failed } = error as NodeJS.ErrnoException;
+    stderr.write(`synth: flux/ was written, but the tailnet policy ${printable(failed ?? '')} could not be (${printable(code ?? (error as Error).message)}): `
+      + 'make its folder writable and run synth again (Flux never reads it)\n');
+    return 1;
   }
 
   const mirror = process.env.CDK8S_OUTDIR;
@@ -179,25 +172,4 @@ function synthCommand(argv: readonly string[], stdout: Output, stderr: Output, c
   return 0;
 }
 
-/**
- * The tailnet policy files that differ from what is on disk. Never opens anything but a regular
- * file: a FIFO would hang the run, a link to /dev/zero would fill the memory.
- * @returns the files to write, or the refusal (file, what, fix) when something else is in the way
- */
-function pendingTailnetPolicies(policyRoot: string, policies: ReadonlyMap<string, string>): Array<{ file: string; target: string; content: string }> | string {
-  const pending: Array<{ file: string; target: string; content: string }> = [];
-  for (const [file, content] of policies) {
-    const target = path.join(policyRoot, file);
-    const folder = fs.lstatSync(path.dirname(target), { throwIfNoEntry: false });
-    if (folder && !folder.isDirectory()) return `${path.dirname(target)} is not a folder: synth writes the tailnet policy fragments into it; move it away`;
-    const stat = fs.lstatSync(target, { throwIfNoEntry: false });
-    if (stat && !stat.isFile()) {
-      const what = stat.isSymbolicLink() ? 'a symbolic link (never followed)' : stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a FIFO (never opened)' : 'not a regular file (never opened)';
-      return `${target} is ${what}: synth writes the tailnet policy fragment there; remove it`;
-    }
-    if (stat && readRegularFile(target) === content) continue;
-    pending.push({ file, target, content });
-  }
-  return pending;
-}
 

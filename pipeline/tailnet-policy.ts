@@ -12,7 +12,10 @@
  *
  * Plain JSON, which is valid HuJSON: paste its keys into the tailnet policy file.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ClusterConfig } from '../config/schema';
+import { readRegularFile } from '../lib/walk';
 
 export interface TailnetPolicyFragment {
   readonly tagOwners: Readonly<Record<string, readonly string[]>>;
@@ -40,4 +43,49 @@ export function tailnetPolicyFragment(config: ClusterConfig): TailnetPolicyFragm
 /** The file's text: a comment-free JSON object, two-space indented, newline-terminated. */
 export function renderTailnetPolicy(config: ClusterConfig): string {
   return `${JSON.stringify(tailnetPolicyFragment(config), null, 2)}\n`;
+}
+
+/** A fragment whose file differs from what synth renders now. */
+export interface PendingTailnetPolicy {
+  /** Relative to the repository root, e.g. `tailnet/prod.json`. */
+  readonly file: string;
+  readonly target: string;
+  readonly content: string;
+}
+
+/**
+ * The fragments to rewrite under `root` (the folder holding flux/), or why none can be: looked at
+ * before flux/ is written, never opening a FIFO or following a link, so what is in the way refuses
+ * the whole run instead of hanging it afterwards.
+ */
+export function pendingTailnetPolicies(root: string, policies: ReadonlyMap<string, string>): PendingTailnetPolicy[] | string {
+  const pending: PendingTailnetPolicy[] = [];
+  for (const [file, content] of policies) {
+    const target = path.join(root, file);
+    const folder = fs.lstatSync(path.dirname(target), { throwIfNoEntry: false });
+    if (folder && !folder.isDirectory()) return `${path.dirname(target)} is not a folder: synth writes the tailnet policy fragments into it; move it away`;
+    const stat = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (stat && !stat.isFile()) {
+      const what = stat.isSymbolicLink() ? 'a symbolic link (never followed)' : stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a FIFO (never opened)' : 'not a regular file (never opened)';
+      return `${target} is ${what}: synth writes the tailnet policy fragment there; remove it`;
+    }
+    if (stat && readRegularFile(target) === content) continue;
+    pending.push({ file, target, content });
+  }
+  return pending;
+}
+
+/**
+ * Writes each pending fragment whole or not at all (a temporary file beside it, then a rename).
+ * @returns the files written, relative to the repository root
+ * @throws the fs error of the first fragment that cannot be written
+ */
+export function writeTailnetPolicies(pending: readonly PendingTailnetPolicy[]): string[] {
+  for (const { target, content } of pending) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temporary = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, content);
+    fs.renameSync(temporary, target);
+  }
+  return pending.map(({ file }) => file);
 }
