@@ -142,6 +142,19 @@ describe('case 6: files synth did not write are reported, never deleted or ignor
     expect(snapshotDir(dir)).toEqual(before);
   });
 
+  test('in the cluster entry folder a generated file is synth\'s only when named after the object it holds', () => {
+    const kustomization = (name: string) => generated(`apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  prune: true`);
+    const dir = setup({
+      'clusters/prod/kustomization-flux-system-apps.yaml': kustomization('apps'),
+      'clusters/prod/kustomization-flux-system-apps-copy.yaml': kustomization('apps'),
+      // Hand-reformatted (flow style): the quick reading does not apply, the parser decides.
+      'clusters/prod/kustomization-flux-system-configs.yaml': generated('{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {name: configs, namespace: flux-system}}'),
+    });
+    const state = inspectTree(dir);
+    expect([...state.owned.keys()].sort()).toEqual(['clusters/prod/kustomization-flux-system-apps.yaml', 'clusters/prod/kustomization-flux-system-configs.yaml']);
+    expect(state.strangers.map((stranger) => stranger.file)).toEqual(['clusters/prod/kustomization-flux-system-apps-copy.yaml']);
+  });
+
   test('a hand-written manifest in a layer folder is refused: kustomization.yaml would never list it', () => {
     const dir = setup({ ...Object.fromEntries(layer('apps/prod', ['a'])), 'apps/prod/mine.yaml': 'kind: ConfigMap\n' });
     expect(() => writeTree(dir, layer('apps/prod', ['a'])))
