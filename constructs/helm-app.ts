@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { assertValid, dnsLabelProblem } from '../lib/kubernetes-names';
-import { ChartRelease, HelmChartSource } from './chart-release';
+import { ChartRelease, ChartReleaseProps, HelmChartSource } from './chart-release';
 import { SyncedSecret } from './external-secrets';
 
 /** One chart value that comes from a key of a synced Secret (so from ESC), set at `targetPath`. */
@@ -12,19 +12,11 @@ export interface ValueFromSecret {
   readonly targetPath: string;
 }
 
-export interface HelmAppProps {
-  /** Name of the HelmRepository and HelmRelease, and the Helm release name. */
-  readonly name: string;
-  /** Namespace the release and its objects live in; declare it with its Pod Security level. */
-  readonly namespace: string;
-  readonly source: HelmChartSource;
-
-  /**
-   * Chart values, as `spec.values`.
-   * @default - the chart's defaults
-   */
-  readonly values?: Readonly<Record<string, unknown>>;
-
+/**
+ * Name, namespace (declare it with its Pod Security level), chart source, values, interval and
+ * retries as for any ChartRelease; the Secrets are synced ones.
+ */
+export interface HelmAppProps extends Pick<ChartReleaseProps, 'name' | 'namespace' | 'source' | 'values' | 'interval' | 'retries'> {
   /**
    * Values read at reconcile time from synced Secrets (`valuesFrom` with `targetPath`): settings that
    * live in ESC. Each Secret must carry the `reconcile.fluxcd.io/watch: Enabled` label for a change
@@ -40,18 +32,6 @@ export interface HelmAppProps {
    * @default - none
    */
   readonly secrets?: readonly SyncedSecret[];
-
-  /**
-   * How often Flux re-checks the repository and reconciles the release.
-   * @default '1h'
-   */
-  readonly interval?: string;
-
-  /**
-   * How many times a failed install or upgrade is retried (then rolled back) before Flux gives up.
-   * @default 3
-   */
-  readonly retries?: number;
 }
 
 /**
