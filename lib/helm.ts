@@ -177,9 +177,12 @@ export interface ResolvedValuesReference {
 /**
  * chartutil ChartValuesFromReferences: references merged in order, each whole document over the
  * result, each targetPath value set after `spec.values` is merged in; `spec.values` merged last.
+ * `specValues` is copied first and the caller's object left as it was: helm-controller composes from
+ * the HelmRelease it just read, so the sharing mergeMaps describes happens within that copy.
  * @throws Error naming the reference, as helm-controller's ValuesError would
  */
-export function composeValues(specValues: Values, references: readonly ResolvedValuesReference[]): Values {
+export function composeValues(specValuesGiven: Values, references: readonly ResolvedValuesReference[]): Values {
+  const specValues = structuredClone(specValuesGiven);
   let result: Values = {};
   for (const ref of references) {
     if (ref.data === undefined) {

@@ -58,6 +58,12 @@ describe('values, as fluxcd/pkg chartutil v1.27.1 composes them', () => {
     expect(values).toEqual({ flat: 'value', nested: { configuration: ['value', 'item', 'option'] } });
   });
 
+  test('the given spec.values is left as it was: the sharing that precedence relies on happens in a copy', () => {
+    const specValues = { nested: { configuration: ['list', 'item', 'option'] } };
+    composeValues(specValues, [{ kind: 'Secret', name: 'values', valuesKey: 'key', targetPath: 'nested.configuration[0]', data: 'value' }]);
+    expect(specValues).toEqual({ nested: { configuration: ['list', 'item', 'option'] } });
+  });
+
   test('--set typing, quoting and literal values', () => {
     const values: Record<string, unknown> = {};
     replacePathValue(values, 'a.port', '5432');
