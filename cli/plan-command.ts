@@ -12,6 +12,7 @@ import { planRendered, renderCommitted } from '../pipeline/charts/plan-rendered'
 import { HelmUnavailableError } from '../pipeline/charts/tools';
 import { ObjectChange, Plan, planChanges, sortChanges } from '../pipeline/plan';
 import { defaultSchemaRegistry } from '../pipeline/synth';
+import { treeParser } from '../pipeline/tree';
 import { describeTreeError, previewTree, TreePreview } from '../pipeline/tree-writer';
 import { gatedSynth } from './gated-synth';
 import { Output, parseCommandLine, runTreeCommand, TreeCommandOptions } from './output';
@@ -134,11 +135,14 @@ function planCommand(argv: readonly string[], stdout: Output, stderr: Output, op
   if (!preview.state.exists) {
     stderr.write(`plan: ${printable(fluxDir)} does not exist, so every object is new: was flux/ deleted or moved? (synth would create it)\n`);
   }
+  // The committed tree is read twice below (its own diff, its HelmReleases' renders): parsed once, and
+  // not at all where a file is unchanged, since synth just made its objects.
+  const parser = treeParser(result.tree);
   // What the committed HelmReleases render, to show what a chart or values change does in the cluster.
   const kubernetesVersions = new Map(result.configs.map((loaded) => [loaded.config.cluster.name, loaded.config.cluster.kubernetesVersion]));
   let rendered: ObjectChange[];
   try {
-    const before = renderCommitted(preview.state.owned, kubernetesVersions, defaultSchemaRegistry(), defaultChartSources());
+    const before = renderCommitted(preview.state.owned, kubernetesVersions, defaultSchemaRegistry(), defaultChartSources(), parser);
     for (const problem of before.problems) stderr.write(`note: ${printable(problem, 1000)}; its rendered objects show as added\n`);
     rendered = planRendered(before.releases, result.releases);
   } catch (error) {
@@ -146,7 +150,7 @@ function planCommand(argv: readonly string[], stdout: Output, stderr: Output, op
     stderr.write(`plan: ${error.message}\n`);
     return 1;
   }
-  const plan = { changes: sortChanges([...planChanges(preview.state.owned, result.tree.files).changes, ...rendered]) };
+  const plan = { changes: sortChanges([...planChanges(preview.state.owned, result.tree.files, parser).changes, ...rendered]) };
   const refused = preview.prepared.refusals.length > 0;
   // "No changes" beside a refusal reads as all clear; a plan with changes (a cluster's prune) is still worth showing.
   if (!(refused && plan.changes.length === 0)) {

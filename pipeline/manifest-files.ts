@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { PathSegment } from '../lib/field-path';
-import { BOOTSTRAP_FOLDER, MANIFEST_FILE } from '../lib/layout';
+import { BOOTSTRAP_FOLDER, GENERATED_MARKER, MANIFEST_FILE } from '../lib/layout';
 import { describeSpecial, readRegularFile, UnreadableFileError, walkTree } from '../lib/walk';
 import { Finding, ManifestObject } from '../policy/types';
 import { KUSTOMIZE_RESOURCES_RULE, YAML_SYNTAX_RULE } from '../policy/yaml-syntax';
@@ -133,6 +133,42 @@ export function parseManifestText(name: string, text: string): { objects: Manife
     }
   }
   return { objects, syntaxErrors, kustomizations };
+}
+
+/** What parseManifestText returns. */
+export type ParsedManifestText = ReturnType<typeof parseManifestText>;
+
+/**
+ * parseManifestText once per file name and text, for one command's reads of the same files: plan
+ * parses the committed tree for its own diff and for the committed HelmReleases' renders, and an
+ * unchanged file is the same text in the new tree. Callers must not change the parsed objects.
+ */
+export class ManifestTextParser {
+  private readonly parsed = new Map<string, ParsedManifestText>();
+
+  parse(name: string, text: string): ParsedManifestText {
+    const key = this.key(name, text);
+    let result = this.parsed.get(key);
+    if (!result) {
+      result = parseManifestText(name, text);
+      this.parsed.set(key, result);
+    }
+    return result;
+  }
+
+  /** Records what `name` with `text` holds, when the caller already has its objects (synth's own files). */
+  know(name: string, text: string, objects: ManifestObject[]): void {
+    this.parsed.set(this.key(name, text), { objects, syntaxErrors: [], kustomizations: [] });
+  }
+
+  /**
+   * Synth's first line names the config file it came from, a comment: files that differ only there
+   * (synth from another --config-dir) hold the same objects on the same lines.
+   */
+  private key(name: string, text: string): string {
+    const body = text.startsWith(GENERATED_MARKER) ? text.slice(text.indexOf('\n') + 1) : text;
+    return `${name}\0${body}`;
+  }
 }
 
 /** The comments of a YAML text, everything else blanked, on their own lines (line numbers unchanged). */

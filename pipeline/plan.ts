@@ -10,7 +10,8 @@ import { formatFieldPath, PathSegment } from '../lib/field-path';
 import {
   CLUSTER_ENTRY, folderOfKustomizationPath, folderRank, KUSTOMIZATION_FILE, placeOf,
 } from '../lib/layout';
-import { parseManifestText } from './manifest-files';
+import { FLUX_DIR } from '../lib/paths';
+import { ManifestTextParser } from './manifest-files';
 import { inspectTree } from './tree-writer';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
@@ -54,12 +55,12 @@ function identity(object: PlacedObject): string {
   return [object.cluster, group, kind, metadata?.namespace ?? '', metadata?.name ?? ''].join('|');
 }
 
-function placeAll(files: ReadonlyMap<string, string>): Map<string, PlacedObject> {
+function placeAll(files: ReadonlyMap<string, string>, parser: ManifestTextParser): Map<string, PlacedObject> {
   const placed = new Map<string, PlacedObject>();
   for (const [file, text] of files) {
     const place = placeOf(file);
     if (!place) continue;
-    for (const { manifest } of parseManifestText(file, text).objects) {
+    for (const { manifest } of parser.parse(`${FLUX_DIR}/${file}`, text).objects) {
       const object = { manifest: manifest as Record<string, unknown>, cluster: place.cluster, layer: place.folder, file };
       placed.set(identity(object), object);
     }
@@ -106,10 +107,14 @@ function removalWarnings(object: PlacedObject, trees: ReadonlyArray<Map<string, 
   return warnings;
 }
 
-/** Compares the committed generated files with a new set of files (both keyed relative to flux/). */
-export function planChanges(committed: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>): Plan {
-  const before = placeAll(committed);
-  const after = placeAll(next);
+/**
+ * Compares the committed generated files with a new set of files (both keyed relative to flux/).
+ * `parser` may be shared with the command's other reads of the same files.
+ */
+export function planChanges(committed: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>,
+  parser = new ManifestTextParser()): Plan {
+  const before = placeAll(committed, parser);
+  const after = placeAll(next, parser);
   const changes: ObjectChange[] = [];
   const describe = (object: PlacedObject) => {
     const metadata = (object.manifest.metadata ?? {}) as { namespace?: string; name?: string };

@@ -7,7 +7,7 @@ import { FLUX_DIR } from '../../lib/paths';
 import { placeOf } from '../../lib/layout';
 import { ManifestObject, SchemaRegistry, formatFinding } from '../../policy';
 import { groupOf, kindOf, nameOf, namespaceOf } from '../../policy/universe';
-import { parseManifestText } from '../manifest-files';
+import { ManifestTextParser } from '../manifest-files';
 import { fieldChanges, ObjectChange } from '../plan';
 import { ChartSources } from './gate';
 import { RenderedRelease, renderHelmReleases } from './render';
@@ -23,13 +23,13 @@ export interface CommittedRenders {
  * each cluster's current Kubernetes version.
  */
 export function renderCommitted(files: ReadonlyMap<string, string>, kubernetesVersions: ReadonlyMap<string, string>,
-  schemas: SchemaRegistry, sources: ChartSources): CommittedRenders {
+  schemas: SchemaRegistry, sources: ChartSources, parser = new ManifestTextParser()): CommittedRenders {
   const byCluster = new Map<string, ManifestObject[]>();
   for (const [file, text] of files) {
     const place = placeOf(file);
     if (!place) continue;
     const objects = byCluster.get(place.cluster) ?? [];
-    objects.push(...parseManifestText(`${FLUX_DIR}/${file}`, text).objects);
+    objects.push(...parser.parse(`${FLUX_DIR}/${file}`, text).objects);
     byCluster.set(place.cluster, objects);
   }
   const releases = new Map<string, readonly RenderedRelease[]>();
