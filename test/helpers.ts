@@ -18,9 +18,11 @@ export function shippedConfigText(cluster: 'prod' | 'dev'): string {
   return fs.readFileSync(path.join(REPO_ROOT, 'config', `${cluster}.yaml`), 'utf8');
 }
 
-/** The parsed YAML of a shipped config, to mutate in a test. */
+const shippedData = new Map<string, Record<string, any>>();
+/** The parsed YAML of a shipped config (a fresh copy each call), to mutate in a test. */
 export function shippedConfigData(cluster: 'prod' | 'dev'): Record<string, any> {
-  return YAML.parse(shippedConfigText(cluster));
+  if (!shippedData.has(cluster)) shippedData.set(cluster, YAML.parse(shippedConfigText(cluster)));
+  return structuredClone(shippedData.get(cluster)!);
 }
 
 /** A shipped config, validated, with `change` applied to its YAML data first. */
@@ -52,14 +54,17 @@ export function configDirWithProd(change: (prod: Record<string, any>) => void = 
   return dir;
 }
 
-/** Every file under `dir` (relative path → bytes), for byte-for-byte comparisons. */
-export function snapshotDir(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
+/**
+ * Every file under `dir` (relative path → its bytes as a latin1 string, one character per byte), for
+ * byte-for-byte comparisons: strings compare at once, where toEqual walks a Buffer byte by byte.
+ */
+export function snapshotDir(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
   const walk = (relative: string) => {
     for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
       const child = path.join(relative, entry.name);
       if (entry.isDirectory()) walk(child);
-      else out.set(child, fs.readFileSync(path.join(dir, child)));
+      else out.set(child, fs.readFileSync(path.join(dir, child)).toString('latin1'));
     }
   };
   walk('');

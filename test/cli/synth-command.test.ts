@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runPlan } from '../../cli/plan-command';
@@ -75,19 +75,6 @@ describe('npm run synth', () => {
       expect(stderr.text).toMatch(message);
       expect(fs.existsSync(path.join(root, 'flux'))).toBe(false);
     }
-  });
-
-  test('a FIFO in the way of a tailnet policy is never opened: synth refuses at once instead of hanging', () => {
-    const root = tempDir();
-    fs.mkdirSync(path.join(root, 'tailnet'));
-    execFileSync('mkfifo', [path.join(root, 'tailnet', 'prod.json')]);
-    // A child process, so that a regression (a blocking open) fails by the timeout instead of hanging jest.
-    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--out', path.join(root, 'flux')],
-      { encoding: 'utf8', timeout: 20_000 });
-    expect(result.signal).toBeNull();
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^synth refused: .*\/tailnet\/prod\.json is a FIFO \(never opened\): synth writes the tailnet policy fragment there; remove/);
-    expect(fs.existsSync(path.join(root, 'flux'))).toBe(false);
   });
 
   test('a file placed in flux-system/ survives synth, byte for byte', () => {
@@ -251,15 +238,6 @@ describe('npm run synth', () => {
     expect(snapshotDir(mirror)).toEqual(snapshotDir(out));
   });
 
-  test('the npm script runs end to end and exits 0 on the committed tree', () => {
-    const root = tempDir();
-    const out = path.join(root, 'flux');
-    fs.cpSync(FLUX, out, { recursive: true });
-    fs.cpSync(path.join(REPO_ROOT, 'tailnet'), path.join(root, 'tailnet'), { recursive: true });
-    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--out', out], { encoding: 'utf8' });
-    expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^synth: dev, prod → .*: 0 written, 0 removed, 58 unchanged; gate clean/m);
-  });
 });
 
 describe('npm run synth: choosing rules and formats', () => {
@@ -327,11 +305,16 @@ describe('npm run synth: choosing rules and formats', () => {
 const kubectl = bundledTool(BUNDLED_KUBECTL);
 
 describe('kubectl kustomize builds every layer', () => {
-  const cases = ['prod', 'dev'].flatMap((cluster) => Object.values(Layer).map((layer) => [cluster, layer] as const));
-  test.each(cases)('%s %s', (cluster, layer) => {
-    const folder = path.join(FLUX, treeFolder(cluster, layer));
-    const built = execFileSync(kubectl, ['kustomize', folder], { encoding: 'utf8' });
-    const files = fs.readdirSync(folder).filter((file) => file !== 'kustomization.yaml');
+  // One kubectl run per cluster (its startup is most of the cost): a kustomization outside the tree
+  // takes each layer folder as a base, so kustomize builds every layer's own kustomization.yaml as
+  // kustomize-controller does, and fails naming the folder if one does not build.
+  test.each(['prod', 'dev'])('%s', (cluster) => {
+    const folders = Object.values(Layer).map((layer) => path.join(FLUX, treeFolder(cluster, layer)));
+    const root = tempDir();
+    fs.writeFileSync(path.join(root, 'kustomization.yaml'),
+      `resources:\n${folders.map((folder) => `  - ${path.relative(root, folder)}\n`).join('')}`);
+    const built = execFileSync(kubectl, ['kustomize', root], { encoding: 'utf8' });
+    const files = folders.flatMap((folder) => fs.readdirSync(folder).filter((file) => file !== 'kustomization.yaml'));
     const kinds = built.split('\n').filter((line) => line.startsWith('kind: ')).length;
     expect(kinds).toBe(files.length);
   });

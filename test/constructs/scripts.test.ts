@@ -28,7 +28,7 @@ function sandbox(standIns: Record<string, string>): { dir: string; env: NodeJS.P
   const dir = tempDir();
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
-  for (const applet of APPLETS) fs.symlinkSync(BUSYBOX, path.join(bin, applet));
+  for (const applet of APPLETS.filter((name) => !(name in standIns))) fs.symlinkSync(BUSYBOX, path.join(bin, applet));
   fs.symlinkSync('/usr/bin/nc.openbsd', path.join(bin, 'nc'));
   const log = path.join(dir, 'calls');
   fs.writeFileSync(log, '');
@@ -131,11 +131,15 @@ describeWithTools('postStart: apply the declared settings without the key', () =
   });
 
   test('waits while tailscaled is starting, then applies', async () => {
-    const box = sandbox({ tailscale: `if [ -f ${'$0'}.started ]; then ${printStatus(statusJson('Running'))}; else touch ${'$0'}.started; exit 1; fi` });
+    // sleep is a recording stand-in: the wait is asserted as a call, not spent.
+    const box = sandbox({
+      tailscale: `if [ -f ${'$0'}.started ]; then ${printStatus(statusJson('Running'))}; else touch ${'$0'}.started; exit 1; fi`,
+      sleep: 'exit 0',
+    });
     fs.symlinkSync(BUSYBOX, path.join(box.env.PATH!, 'touch'));
     const result = await sh(script, { ...box.env, ...env });
     expect(result.code).toBe(0);
-    expect(box.calls()).toEqual(['tailscale --socket=/run/oceanid-tailscale/tailscaled.sock status --json',
+    expect(box.calls()).toEqual(['tailscale --socket=/run/oceanid-tailscale/tailscaled.sock status --json', 'sleep 1',
       'tailscale --socket=/run/oceanid-tailscale/tailscaled.sock status --json', up]);
   });
 

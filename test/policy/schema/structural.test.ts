@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KUBERNETES_SCHEMA_VERSIONS } from '../../../lib/kubernetes-versions';
 import { REPO_ROOT, SCHEMA_BUNDLE_FILE } from '../../../lib/paths';
-import { buildSchemaBundle } from '../../../policy/schema/bundle';
 import { closeBuiltInSchema, closeCustomResourceSchema, OBJECT_META_REF } from '../../../policy/schema/structural';
 
 describe('closing schemas', () => {
@@ -42,13 +41,11 @@ describe('closing schemas', () => {
   });
 });
 
-test('imports/schemas.json is what npm run import builds from the vendored CRDs and schemas', () => {
-  const crds = fs.readdirSync(path.join(REPO_ROOT, 'imports/crds'), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.yaml')).map((file) => `imports/crds/${file}`);
+// That the committed bundle is what \`npm run import\` builds from the vendored CRDs and schemas is
+// .ci/run's drift step ("imports/ equals a fresh npm run import"); rebuilding it here would cost a
+// second on every \`npm test\` to repeat it.
+test('imports/schemas.json holds every supported Kubernetes version and the CRD versions the API server serves', () => {
   const committed = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, SCHEMA_BUNDLE_FILE), 'utf8'));
-  const rebuilt = buildSchemaBundle(crds);
-  expect(Object.keys(rebuilt.kubernetes)).toEqual([...KUBERNETES_SCHEMA_VERSIONS]);
-  expect(Object.keys(rebuilt.crds).sort()).toEqual(Object.keys(committed.crds).sort());
-  expect(JSON.parse(JSON.stringify(rebuilt))).toEqual(committed);
-  expect(rebuilt.crds['external-secrets.io'].ExternalSecret.versions).toMatchObject({ v1: { served: true }, v1beta1: { served: false } });
+  expect(Object.keys(committed.kubernetes)).toEqual([...KUBERNETES_SCHEMA_VERSIONS]);
+  expect(committed.crds['external-secrets.io'].ExternalSecret.versions).toMatchObject({ v1: { served: true }, v1beta1: { served: false } });
 });

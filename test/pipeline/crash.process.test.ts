@@ -1,7 +1,7 @@
 /**
- * The slow cases, in one file: synth as a child process killed with SIGKILL mid-write, two synths
- * at once, and write errors that only an unprivileged user meets (CI runs as root, which ignores
- * permissions: the children run as `nobody` there).
+ * Fault injection, in one file (`npm run test:processes`): synth as a child process killed with
+ * SIGKILL mid-write, two synths at once, and write errors that only an unprivileged user meets (CI
+ * runs as root, which ignores permissions: the children run as `nobody` there).
  */
 import { ChildProcess, spawn, spawnSync, SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';

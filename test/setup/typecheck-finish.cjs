@@ -1,0 +1,1 @@
+module.exports = require('./typecheck.cjs').finish;
