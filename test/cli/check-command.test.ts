@@ -263,7 +263,6 @@ describe('npm run check: usage', () => {
     expect(code).toBe(0);
     expect(stderr).toContain(`skipped ${path.join(dir, 'flux-system')}`);
   });
-
 });
 
 describe('npm run check: choosing rules', () => {
