@@ -78,7 +78,11 @@ export function parseClusterConfig(file: string, text: string): { config?: Clust
     return {
       issues: document.errors.map((error) => {
         const { line, col } = lines.linePos(error.pos[0]);
-        return { file, line, column: col, path: '', message: `YAML syntax: ${error.message.split('\n')[0]}` };
+        // yaml's own words here name its API (parseAllDocuments), which means nothing to the reader.
+        const message = error.code === 'MULTIPLE_DOCS'
+          ? 'a second YAML document starts here (a --- line): a config file holds one cluster; remove the --- or move what follows to its own <cluster>.yaml'
+          : `YAML syntax: ${error.message.split('\n')[0]}`;
+        return { file, line, column: col, path: '', message };
       }),
     };
   }
@@ -89,6 +93,12 @@ export function parseClusterConfig(file: string, text: string): { config?: Clust
     data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     return { issues: [{ file, path: '', message: `YAML: ${(error as Error).message} (aliases may expand to at most ${MAX_ALIAS_COUNT} nodes)` }] };
+  }
+  if (data === null || data === undefined) {
+    return { issues: [{ file, path: '', message: 'the file holds no settings (empty, or only comments): write the cluster\'s config, as in the shipped config/dev.yaml' }] };
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return { issues: [{ file, path: '', message: `the file holds ${Array.isArray(data) ? 'a list' : `a single ${typeof data}`}, not settings: a cluster config is a mapping (cluster:, esc:, secrets:, ...)` }] };
   }
   // abortPipeEarly: one message per field, the first rule it breaks.
   const result = v.safeParse(ClusterConfigSchema, data, { abortPipeEarly: true });

@@ -212,6 +212,22 @@ describe('broken configs are refused with the file, line, field and what is expe
     expect(issues[0].message).toMatch(/YAML syntax: Map keys must be unique/);
   });
 
+  test('an empty file, a file of comments, a list or a single value: said as such, not as a type error', () => {
+    const messages = (text: string) => parseClusterConfig('config/prod.yaml', text).issues.map(formatConfigIssue);
+    const empty = ['config/prod.yaml: the file holds no settings (empty, or only comments): write the cluster\'s config, as in the shipped config/dev.yaml'];
+    expect(messages('')).toEqual(empty);
+    expect(messages('# prod, to be written\n')).toEqual(empty);
+    expect(messages('- cluster\n- esc\n')).toEqual(['config/prod.yaml: the file holds a list, not settings: a cluster config is a mapping (cluster:, esc:, secrets:, ...)']);
+    expect(messages('prod\n')).toEqual(['config/prod.yaml: the file holds a single string, not settings: a cluster config is a mapping (cluster:, esc:, secrets:, ...)']);
+  });
+
+  test('a second YAML document is named at its line, in the config\'s terms', () => {
+    expect(parseClusterConfig('config/prod.yaml', `${shippedConfigText('prod')}---\ncluster:\n  name: dev\n`).issues.map(formatConfigIssue)).toEqual([
+      `config/prod.yaml:${shippedConfigText('prod').split('\n').length}:1: a second YAML document starts here (a --- line): a config file holds one cluster; `
+      + 'remove the --- or move what follows to its own <cluster>.yaml',
+    ]);
+  });
+
 });
 
 /**
