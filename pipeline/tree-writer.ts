@@ -148,7 +148,14 @@ export function inspectTree(treeDir: string): TreeState {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, owned, strangers, notes, foreign: [] };
     throw new UnreadableFileError(treeDir, (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file, not a folder' : `cannot be listed (${(error as NodeJS.ErrnoException).code})`);
   }
-  const foreign = top.filter((entry) => !(TREE_ROOTS.includes(entry.name) && entry.isDirectory())).map((entry) => entry.name).sort(byPath);
+  // Synth's lock, journal and staging folders sit beside the tree: for the filesystem root, inside it.
+  const sidecars = sidecarPaths(treeDir);
+  const ownSidecar = (name: string) => {
+    const full = path.join(path.resolve(treeDir), name);
+    return full === sidecars.lock || full === sidecars.journal || full.startsWith(sidecars.stagingPrefix);
+  };
+  const foreign = top.filter((entry) => !(TREE_ROOTS.includes(entry.name) && entry.isDirectory()) && !ownSidecar(entry.name))
+    .map((entry) => entry.name).sort(byPath);
 
   // Only the layout's top-level folders are walked: synth never looks at (or touches) anything else.
   const generated = new Map<string, string>();

@@ -151,6 +151,15 @@ describe('npm run synth', () => {
     expect(snapshotDir(parent)).toEqual(before);
   });
 
+  // The lock of --out / is /.-synth.lock, inside the folder it guards; only root can create it.
+  (process.getuid?.() === 0 ? test : test.skip)('case 4: --out / is refused without naming synth\'s own lock among what / holds', () => {
+    const stderr = capture();
+    expect(runSynth(['--out', '/'], quiet, stderr)).toBe(1);
+    expect(stderr.text).toMatch(/^synth refused: \/ is neither empty nor a tree synth wrote \(it holds /);
+    expect(stderr.text).not.toContain('synth.lock');
+    expect(fs.existsSync('/.-synth.lock')).toBe(false);
+  });
+
   test('case 10: a missing --config-dir, a config file that is a folder, an alias bomb: one message each, no stack trace', () => {
     const missing = capture();
     expect(runSynth(['--config-dir', path.join(tempDir(), 'nope'), '--out', tempDir()], quiet, missing)).toBe(1);
