@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GENERATED_MARKER, KUSTOMIZATION_FILE } from '../lib/layout';
-import { CONFIG_DIR, RENDER_CACHE_DIR, REPO_ROOT } from '../lib/paths';
+import { CONFIG_DIR, RENDER_CACHE_DIR, REPO_ROOT, RUN_SCRIPT } from '../lib/paths';
 import { writeTree } from '../pipeline/tree-writer';
 import { writeScaledConfigs } from './scale';
 import { measureWatchLatency } from './watch';
@@ -142,7 +142,7 @@ function measureSynthInterleaved(synthArgs: ReadonlyMap<number, readonly string[
   const samples = new Map<number, Array<{ ms: number; rssKiB: number }>>([...synthArgs.keys()].map((scale) => [scale, []]));
   for (let run = 0; run < WARMUP + RUNS; run++) {
     for (const [scale, args] of synthArgs) {
-      const sample = runOnce(['scripts/run.cjs', 'main', ...args]);
+      const sample = runOnce([RUN_SCRIPT, 'main', ...args]);
       if (run >= WARMUP) samples.get(scale)!.push(sample);
     }
   }
@@ -167,11 +167,11 @@ try {
     const tsNode = measure('(b) ts-node main.ts', [require.resolve('ts-node/dist/bin.js', { paths: [REPO_ROOT] }), 'main.ts', ...args]);
     const floor = measure('(c) floor', ['-e', 'require("cdk8s"); require("cdk8s-plus-28")']);
     const gateMs = median(Array.from({ length: RUNS }, () => {
-      const timings = /gate ([0-9.]+) ms/.exec(runOnce(['scripts/run.cjs', 'main', ...args, '--timings']).stdout);
+      const timings = /gate ([0-9.]+) ms/.exec(runOnce([RUN_SCRIPT, 'main', ...args, '--timings']).stdout);
       return Number(timings?.[1]);
     }));
     const cold = scale === 1
-      ? measure('(d) npm run synth, render cache empty', ['scripts/run.cjs', 'main', ...args],
+      ? measure('(d) npm run synth, render cache empty', [RUN_SCRIPT, 'main', ...args],
         () => fs.rmSync(path.join(REPO_ROOT, RENDER_CACHE_DIR), { recursive: true, force: true }))
       : undefined;
     rows.push({ scale, objects: countObjects(outDir), synth, tsNode, floor, gateMs, cold });

@@ -8,7 +8,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../lib/paths';
+import { REPO_ROOT, RUN_SCRIPT } from '../lib/paths';
 
 export interface WatchLatency {
   /** Save of config/prod.yaml → plan summary printed, each edit. */
@@ -45,7 +45,7 @@ export async function measureWatchLatency(scratch: string, configEdits: number, 
   const original = fs.readFileSync(prod, 'utf8');
   if (!original.includes('refreshInterval: 1h')) throw new Error('config/prod.yaml has no "refreshInterval: 1h" for the benchmark to change');
 
-  const child = spawn(process.execPath, ['scripts/run.cjs', 'main', '--watch', '--config-dir', configDir, '--out', outDir], {
+  const child = spawn(process.execPath, [RUN_SCRIPT, 'main', '--watch', '--config-dir', configDir, '--out', outDir], {
     cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' },
   });
   const output = { text: '' };

@@ -22,7 +22,7 @@ import { ChildProcess, fork, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TAILNET_POLICY_DIR } from '../lib/layout';
-import { REPO_ROOT } from '../lib/paths';
+import { REPO_ROOT, RUN_SCRIPT } from '../lib/paths';
 import { walkTree } from '../lib/walk';
 import { ObjectChange, planChanges, readGeneratedFiles } from '../pipeline/plan';
 import { Output } from './output';
@@ -166,7 +166,7 @@ class Worker {
     this.child = undefined;
     this.busy = false;
     this.restarting = false;
-    const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), '--build'], { encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [path.join(REPO_ROOT, RUN_SCRIPT), '--build'], { encoding: 'utf8' });
     if (build.status !== 0) {
       this.stderr.write(`${build.stderr}watch: the sources do not build; waiting for the next change\n`);
       return;

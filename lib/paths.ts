@@ -20,6 +20,12 @@ export const REPO_ROOT = findRepoRoot(__dirname);
 /** Closed JSON Schemas of every kind the gate validates, written by `npm run import`. */
 export const SCHEMA_BUNDLE_FILE = 'imports/schemas.json';
 
+/**
+ * What every npm script runs (`node scripts/run.cjs <entry>`): it bundles the TypeScript entry points
+ * when a source changed and runs the bundle; `--build` only builds and prints the bundle folder.
+ */
+export const RUN_SCRIPT = 'scripts/run.cjs';
+
 /** Per-cluster configuration files. */
 export const CONFIG_DIR = 'config';
 

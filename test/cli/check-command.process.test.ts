@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../../lib/paths';
+import { REPO_ROOT, RUN_SCRIPT } from '../../lib/paths';
 import { tempDir } from '../helpers';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/check');
-const SCRIPT = path.join(REPO_ROOT, 'scripts/run.cjs');
+const SCRIPT = path.join(REPO_ROOT, RUN_SCRIPT);
 const NOBODY = 65534;
 
 describe('npm run check, as a process', () => {

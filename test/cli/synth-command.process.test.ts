@@ -6,11 +6,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../../lib/paths';
+import { REPO_ROOT, RUN_SCRIPT } from '../../lib/paths';
 import { tempDir } from '../helpers';
 
 const FLUX = path.join(REPO_ROOT, 'flux');
-const RUN = path.join(REPO_ROOT, 'scripts/run.cjs');
+const RUN = path.join(REPO_ROOT, RUN_SCRIPT);
 
 describe('npm run synth, as a process', () => {
   test('the npm script runs end to end and exits 0 on the committed tree', () => {

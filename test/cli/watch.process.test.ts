@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../../lib/paths';
+import { REPO_ROOT, RUN_SCRIPT } from '../../lib/paths';
 import { tempDir } from '../helpers';
 
 /** A copy of the shipped config and the committed tree, to synthesize into. */
@@ -19,7 +19,7 @@ function workspace() {
 describe('npm run synth -- --watch', () => {
   test('re-synthesizes on each save, reports a broken config and keeps watching', async () => {
     const { configDir, out } = workspace();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/run.cjs'), 'main', '--watch', '--config-dir', configDir, '--out', out], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, RUN_SCRIPT), 'main', '--watch', '--config-dir', configDir, '--out', out], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { KUSTOMIZATION_FILE, sidecarPaths } from '../../lib/layout';
-import { REPO_ROOT } from '../../lib/paths';
+import { REPO_ROOT, RUN_SCRIPT } from '../../lib/paths';
 import { writeScaledConfigs } from '../../bench/scale';
 import { shippedConfigData, shippedConfigText, snapshotDir, tempDir } from '../helpers';
 
-const RUN = path.join(REPO_ROOT, 'scripts/run.cjs');
+const RUN = path.join(REPO_ROOT, RUN_SCRIPT);
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 
