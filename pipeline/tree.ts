@@ -98,7 +98,9 @@ export function treeParser(tree: RenderedTree): ManifestTextParser {
   for (const objects of tree.universes.values()) {
     for (const object of objects) {
       const name = object.source?.file;
-      if (name !== undefined) byFile.set(name, [...(byFile.get(name) ?? []), object]);
+      if (name === undefined) continue;
+      if (!byFile.has(name)) byFile.set(name, []);
+      byFile.get(name)!.push(object);
     }
   }
   for (const [name, objects] of byFile) {

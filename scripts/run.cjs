@@ -173,6 +173,5 @@ function runWithCodeCache(bundle) {
   }
   const entry = new Module(bundle, null);
   entry.filename = bundle;
-  require.main = entry;
   script.runInThisContext()(entry.exports, Module.createRequire(bundle), entry, bundle, path.dirname(bundle));
 }
